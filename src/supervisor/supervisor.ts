@@ -49,6 +49,8 @@ export class Supervisor {
   private statusTimer?: NodeJS.Timeout;
   private healthLoop: LoopHandle;
   private stopping = false;
+  /** STATUS= lines start after READY=1; before that systemd shows "activating". */
+  private ready = false;
   private lastLiveness: LivenessVerdict = { ok: true };
   private lastStatus = '';
 
@@ -87,6 +89,7 @@ export class Supervisor {
     }
     this.healthTimer = setInterval(() => this.pollHealth(), this.deps.config.supervisor.healthIntervalMs);
     this.pollHealth();
+    this.ready = true;
     this.notify('READY=1');
     this.publishStatus(true);
     this.statusTimer = setInterval(() => this.publishStatus(true), this.deps.config.log.statusIntervalS * 1000);
@@ -135,7 +138,7 @@ export class Supervisor {
     if (slot.state === state && !error) return;
     slot.state = state;
     this.deps.bus.emit('component.state', { component: slot.component.name, state, error });
-    if (state !== 'starting') this.publishStatus(false);
+    if (this.ready && state !== 'starting') this.publishStatus(false);
   }
 
   private contextFor(slot: Slot): ComponentContext {
@@ -191,6 +194,7 @@ export class Supervisor {
       await slot.component.start(this.contextFor(slot));
       slot.startedAt = performance.now();
       slot.lastError = undefined;
+      this.pollOne(slot, true);
       this.setState(slot, 'running');
       slot.log.info('started');
     } catch (err) {
@@ -249,15 +253,17 @@ export class Supervisor {
   // ---- health, status, watchdog ----
 
   private pollHealth(): void {
-    for (const slot of this.slots) {
-      if (slot.state !== 'running') continue;
-      try {
-        slot.lastHealth = slot.component.health();
-      } catch (err) {
-        this.onFailure(slot, err);
-      }
-    }
+    for (const slot of this.slots) this.pollOne(slot, false);
     this.healthLoop.lastTick = performance.now();
+  }
+
+  private pollOne(slot: Slot, justStarted: boolean): void {
+    if (slot.state !== 'running' && !justStarted) return;
+    try {
+      slot.lastHealth = slot.component.health();
+    } catch (err) {
+      this.onFailure(slot, err);
+    }
   }
 
   private startWatchdog(): void {
