@@ -13,8 +13,13 @@ import type { Component, ComponentContext, ComponentHealth } from './component.j
 export class DebugHooks implements Component {
   readonly name = 'debug';
   private readonly onSignal = () => this.block(1500);
-  private rl?: Interface;
   private ctx?: ComponentContext;
+  /**
+   * One stdin reader for the process lifetime: a component restart must not drop a command that
+   * arrives while the component is down. unref'd so it never keeps the process alive.
+   */
+  private static rl?: Interface;
+  private static current?: DebugHooks;
   private ticks = 0;
   /** Shared across restarts on purpose: a `throw` keeps failing until `recover`. */
   private static mode: 'ok' | 'stall' | 'throw' = 'ok';
@@ -22,8 +27,12 @@ export class DebugHooks implements Component {
   async start(ctx: ComponentContext): Promise<void> {
     this.ctx = ctx;
     process.on('SIGUSR2', this.onSignal);
-    this.rl = createInterface({ input: process.stdin });
-    this.rl.on('line', (line) => this.command(line.trim()));
+    DebugHooks.current = this;
+    if (!DebugHooks.rl) {
+      DebugHooks.rl = createInterface({ input: process.stdin });
+      DebugHooks.rl.on('line', (line) => DebugHooks.current?.command(line.trim()));
+      (process.stdin as { unref?: () => void }).unref?.();
+    }
     ctx.every('tick', 100, async () => {
       if (DebugHooks.mode === 'throw') throw new Error('injected fault (debug hook)');
       if (DebugHooks.mode === 'stall') await new Promise(() => {});
@@ -34,7 +43,6 @@ export class DebugHooks implements Component {
 
   async stop(): Promise<void> {
     process.off('SIGUSR2', this.onSignal);
-    this.rl?.close();
   }
 
   private command(line: string): void {

@@ -10,7 +10,8 @@ export interface RunningCli {
   logs: Array<Record<string, unknown>>;
   stderr: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  waitForLog(pred: (r: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Waits for a log record matching pred among records from index `since` on (default: all). */
+  waitForLog(pred: (r: Record<string, unknown>) => boolean, timeoutMs?: number, since?: number): Promise<Record<string, unknown>>;
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
@@ -31,10 +32,10 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
   );
-  const waitForLog = async (pred: (r: Record<string, unknown>) => boolean, timeoutMs = 10_000) => {
+  const waitForLog = async (pred: (r: Record<string, unknown>) => boolean, timeoutMs = 10_000, since = 0) => {
     const end = Date.now() + timeoutMs;
     for (;;) {
-      const hit = logs.find(pred);
+      const hit = logs.slice(since).find(pred);
       if (hit) return hit;
       if (Date.now() > end) {
         throw new Error(`log line not seen in ${timeoutMs} ms; last lines:\n${logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}\n${stderr.join('\n')}`);

@@ -55,25 +55,27 @@ describe('voiceterm run under a notify socket', () => {
     expect(failed.restartInMs).toBeGreaterThan(0);
     cli.child.stdin!.write('recover\n');
     const failedAt = cli.logs.indexOf(failed);
-    await cli.waitForLog((l) => l.component === 'debug' && l.msg === 'started' && cli!.logs.indexOf(l) > failedAt, 10_000);
+    await cli.waitForLog((l) => l.component === 'debug' && l.msg === 'started', 10_000, failedAt);
     await listener.waitFor('STATUS=', 5000);
     expect(cli.child.exitCode).toBeNull();
 
     // A blocked event loop: no ping while blocked, and the first tick after it is withheld too.
-    const beforeBlock = listener.messages.at(-1)!.t;
+    const beforeBlock = listener.lines('WATCHDOG=1').at(-1)!.t;
+    let mark = cli.logs.length;
     cli.child.stdin!.write('block 1200\n');
-    await cli.waitForLog((l) => l.msg === 'liveness check failed; withholding WATCHDOG=1' && /lag/.test(String(l.reason)));
-    await cli.waitForLog((l) => l.msg === 'liveness restored; watchdog pings resume');
+    await cli.waitForLog((l) => l.msg === 'liveness check failed; withholding WATCHDOG=1' && /lag/.test(String(l.reason)), 10_000, mark);
+    await cli.waitForLog((l) => l.msg === 'liveness restored; watchdog pings resume', 10_000, mark);
     await listener.waitFor('WATCHDOG=1', 3000, listener.messages.at(-1)!.t);
     expect(worstGap(beforeBlock, Number.POSITIVE_INFINITY)).toBeGreaterThanOrEqual(1200);
 
     // A component loop that hangs (event loop fine): pings stop and stay stopped.
     const beforeStall = listener.lines('WATCHDOG=1').at(-1)!.t;
+    mark = cli.logs.length;
     cli.child.stdin!.write('stall\n');
     await sleep(2500);
     const afterStall = listener.lines('WATCHDOG=1').filter((m) => m.t > beforeStall + 1300);
     expect(afterStall).toEqual([]);
-    await cli.waitForLog((l) => /loops not ticking: debug\.tick/.test(String(l.reason)));
+    await cli.waitForLog((l) => /loops not ticking: debug\.tick/.test(String(l.reason)), 10_000, mark);
 
     // SIGTERM: STOPPING=1, exit code 0 within 5 s.
     const t0 = performance.now();
