@@ -44,6 +44,7 @@ export const runCommand: Command = {
     });
     for (const c of buildComponents(config)) supervisor.add(c);
     log.info({ version: appVersion(), board: config.device.board, sources: loaded.sources }, 'starting');
+    for (const w of loaded.warnings) log.warn(w);
 
     return await new Promise<number>((resolve) => {
       let exiting = false;

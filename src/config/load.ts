@@ -112,6 +112,18 @@ export interface LoadedConfig {
   config: Config;
   sources: string[];
   envApplied: string[];
+  /** Problems that did not stop loading (e.g. an invalid remote overlay that was ignored). */
+  warnings: string[];
+}
+
+/**
+ * Keys applied by the fleet's `config` command are persisted here (under the state directory) and
+ * merged over the site file at every start: board ← site file ← remote overlay ← environment.
+ */
+export const REMOTE_CONFIG_FILE = 'remote-config.yaml';
+
+export function remoteConfigPath(stateDir: string): string {
+  return join(stateDir, REMOTE_CONFIG_FILE);
 }
 
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
@@ -134,9 +146,23 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const merged = deepMerge(boardTree, site);
   setPath(merged, 'device.board', board);
   const { tree, applied } = applyEnv(merged, env);
-  const config = validateConfig(tree, file ?? boardFile);
-  config.supervisor.stateDir = resolveStateDir(config.supervisor.stateDir, env);
-  return { config, sources, envApplied: applied };
+  let config = validateConfig(tree, file ?? boardFile);
+  const stateDir = resolveStateDir(config.supervisor.stateDir, env);
+  const warnings: string[] = [];
+  // The remote overlay must never brick a terminal: if it no longer validates (a schema change in a
+  // new release, a bad write), it is ignored with a warning and the site config runs.
+  const remote = remoteConfigPath(stateDir);
+  if (existsSync(remote)) {
+    try {
+      const over = deepMerge(merged, readYamlFile(remote));
+      config = validateConfig(applyEnv(over, env).tree, remote);
+      sources.push(remote);
+    } catch (err) {
+      warnings.push(`ignored ${remote}: ${(err as Error).message}`);
+    }
+  }
+  config.supervisor.stateDir = stateDir;
+  return { config, sources, envApplied: applied, warnings };
 }
 
 export function validateConfig(tree: unknown, source = 'config'): Config {

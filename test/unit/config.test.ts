@@ -102,6 +102,17 @@ describe('config loading', () => {
     expect(deepMerge({ a: { b: 1, c: [1, 2] } }, { a: { c: [3] } })).toEqual({ a: { b: 1, c: [3] } });
   });
 
+  it('merges the persisted remote overlay, and ignores it with a warning when invalid', () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'vt-state-'));
+    const site = file('site-state.yaml', `supervisor:\n  stateDir: ${stateDir}\ndevice:\n  name: site\n`);
+    writeFileSync(join(stateDir, 'remote-config.yaml'), 'device:\n  name: remote\n');
+    expect(loadConfig({ file: site, env: {} }).config.device.name).toBe('remote');
+    writeFileSync(join(stateDir, 'remote-config.yaml'), 'device:\n  name: 42\n');
+    const bad = loadConfig({ file: site, env: {} });
+    expect(bad.config.device.name).toBe('site');
+    expect(bad.warnings[0]).toContain('device.name: expected string, got 42');
+  });
+
   it('prefers systemd StateDirectory for state', () => {
     expect(resolveStateDir('', { STATE_DIRECTORY: '/var/lib/voiceterm:/var/lib/other' })).toBe('/var/lib/voiceterm');
     expect(resolveStateDir('/data/vt', {})).toBe('/data/vt');
