@@ -4,7 +4,9 @@
  */
 const [name, ...args] = process.argv.slice(2);
 if (!name || name.startsWith('-')) {
-  console.error('usage: npm run bench -- NAME [--quick]   (NAME: a file in bench/, e.g. audio, frontend, bargein, fleet)');
+  console.error(
+    'usage: npm run bench -- NAME [--quick]   (NAME: a file in bench/, e.g. audio, frontend, bargein, fleet)',
+  );
   process.exit(2);
 }
 if (!/^[a-z0-9-]+$/.test(name)) {

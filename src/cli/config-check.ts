@@ -25,7 +25,10 @@ export const configCommand: Command = {
       return 2;
     }
     try {
-      const { config, sources, envApplied, warnings } = loadConfig({ file: positionals[1], board: values.board });
+      const { config, sources, envApplied, warnings } = loadConfig({
+        file: positionals[1],
+        board: values.board,
+      });
       for (const w of warnings) console.error(`warning: ${w}`);
       const masked = maskSecrets(configSchema, config);
       if (values.json) console.log(JSON.stringify(masked, null, 2));

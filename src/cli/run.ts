@@ -19,7 +19,10 @@ export const runCommand: Command = {
   systemd (Type=notify) it sends READY=1, STATUS=, WATCHDOG=1 (while live) and STOPPING=1.
   With no config and no sound card it runs on the embedded defaults of board "sim".`,
   async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, board: { type: 'string' } } });
+    const { values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string' }, board: { type: 'string' } },
+    });
     let loaded: ReturnType<typeof loadConfig>;
     try {
       loaded = loadConfig({ file: values.config, board: values.board });

@@ -13,8 +13,17 @@ export const versionCommand: Command = {
   summary: 'print the firmware version, Node.js version and architecture',
   usage: 'voiceterm version [--json]',
   async run(argv) {
-    const info = { voiceterm: appVersion(), node: process.version, arch: process.arch, platform: process.platform };
-    console.log(argv.includes('--json') ? JSON.stringify(info) : `voiceterm ${info.voiceterm} (node ${info.node}, ${info.platform}-${info.arch})`);
+    const info = {
+      voiceterm: appVersion(),
+      node: process.version,
+      arch: process.arch,
+      platform: process.platform,
+    };
+    console.log(
+      argv.includes('--json')
+        ? JSON.stringify(info)
+        : `voiceterm ${info.voiceterm} (node ${info.node}, ${info.platform}-${info.arch})`,
+    );
     return 0;
   },
 };

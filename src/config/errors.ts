@@ -37,11 +37,17 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
     case 'unrecognized_keys':
       return issue.keys.map((k) => `${pathOf([...issue.path, k])}: unknown key`);
     case 'too_small':
-      return [`${at}: expected ${issue.inclusive === false ? '>' : '>='} ${issue.minimum}, got ${show(input)}`];
+      return [
+        `${at}: expected ${issue.inclusive === false ? '>' : '>='} ${issue.minimum}, got ${show(input)}`,
+      ];
     case 'too_big':
-      return [`${at}: expected ${issue.inclusive === false ? '<' : '<='} ${issue.maximum}, got ${show(input)}`];
+      return [
+        `${at}: expected ${issue.inclusive === false ? '<' : '<='} ${issue.maximum}, got ${show(input)}`,
+      ];
     case 'invalid_union': {
-      const nested = issue.errors.flat().flatMap((i) => formatIssue({ ...i, path: [...issue.path, ...i.path] }));
+      const nested = issue.errors
+        .flat()
+        .flatMap((i) => formatIssue({ ...i, path: [...issue.path, ...i.path] }));
       return nested.length > 0 ? [nested[0]] : [`${at}: ${issue.message}, got ${show(input)}`];
     }
     default:

@@ -136,7 +136,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     sources.push(resolve(file));
   }
   const siteBoard = isTree(site.device) ? site.device.board : undefined;
-  const board = opts.board ?? (typeof siteBoard === 'string' ? siteBoard : undefined) ?? env.VOICETERM_BOARD ?? 'sim';
+  const board =
+    opts.board ?? (typeof siteBoard === 'string' ? siteBoard : undefined) ?? env.VOICETERM_BOARD ?? 'sim';
   const boardFile = join(boardDir(board), 'config.yaml');
   if (!existsSync(boardFile)) {
     throw new ConfigError([`device.board: no board profile named ${JSON.stringify(board)} (${boardFile})`]);

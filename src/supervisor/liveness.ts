@@ -57,7 +57,8 @@ export function staleLoops(loops: Iterable<LoopHandle>, now: number): string[] {
 }
 
 export function judgeLiveness(lagMs: number, maxLagMs: number, stale: string[]): LivenessVerdict {
-  if (lagMs > maxLagMs) return { ok: false, reason: `event loop lag ${Math.round(lagMs)} ms > ${maxLagMs} ms` };
+  if (lagMs > maxLagMs)
+    return { ok: false, reason: `event loop lag ${Math.round(lagMs)} ms > ${maxLagMs} ms` };
   if (stale.length > 0) return { ok: false, reason: `loops not ticking: ${stale.join(', ')}` };
   return { ok: true };
 }

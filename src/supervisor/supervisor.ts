@@ -4,11 +4,17 @@
  * while live, STOPPING). One bad component degrades the terminal; it never takes the process down.
  */
 import type { Config } from '../config/schema.js';
-import type { LoggerFactory, Logger } from '../observability/logger.js';
+import type { Logger, LoggerFactory } from '../observability/logger.js';
 import type { MetricsRegistry } from '../observability/metrics.js';
 import { Backoff } from './backoff.js';
 import type { EventBus } from './bus.js';
-import type { Component, ComponentContext, ComponentHealth, ComponentState, LoopHandle } from './component.js';
+import type {
+  Component,
+  ComponentContext,
+  ComponentHealth,
+  ComponentState,
+  LoopHandle,
+} from './component.js';
 import { EventLoopLagMonitor, judgeLiveness, type LivenessVerdict, staleLoops } from './liveness.js';
 import type { Notifier } from './notify/notifier.js';
 import { statusLine } from './status.js';
@@ -56,7 +62,12 @@ export class Supervisor {
 
   constructor(private readonly deps: SupervisorDeps) {
     this.log = deps.loggers.for('supervisor');
-    this.healthLoop = { name: 'supervisor.health', intervalMs: deps.config.supervisor.healthIntervalMs, lastTick: 0, stop() {} };
+    this.healthLoop = {
+      name: 'supervisor.health',
+      intervalMs: deps.config.supervisor.healthIntervalMs,
+      lastTick: 0,
+      stop() {},
+    };
   }
 
   /** Register a component; start order is registration order, stop order the reverse. */
@@ -92,9 +103,15 @@ export class Supervisor {
     this.ready = true;
     this.notify('READY=1');
     this.publishStatus(true);
-    this.statusTimer = setInterval(() => this.publishStatus(true), this.deps.config.log.statusIntervalS * 1000);
+    this.statusTimer = setInterval(
+      () => this.publishStatus(true),
+      this.deps.config.log.statusIntervalS * 1000,
+    );
     this.startWatchdog();
-    this.log.info({ components: this.slots.map((s) => `${s.component.name}:${s.state}`) }, 'supervisor ready');
+    this.log.info(
+      { components: this.slots.map((s) => `${s.component.name}:${s.state}`) },
+      'supervisor ready',
+    );
   }
 
   /** Stop everything in reverse order within the configured budget. Returns true if all stopped in time. */
@@ -117,10 +134,18 @@ export class Supervisor {
     return clean;
   }
 
-  health(): Record<string, ComponentHealth & { state: ComponentState; restarts: number; lastError?: string }> {
+  health(): Record<
+    string,
+    ComponentHealth & { state: ComponentState; restarts: number; lastError?: string }
+  > {
     const out: ReturnType<Supervisor['health']> = {};
     for (const s of this.slots) {
-      out[s.component.name] = { ...s.lastHealth, state: s.state, restarts: s.restarts, lastError: s.lastError };
+      out[s.component.name] = {
+        ...s.lastHealth,
+        state: s.state,
+        restarts: s.restarts,
+        lastError: s.lastError,
+      };
     }
     return out;
   }
@@ -129,7 +154,11 @@ export class Supervisor {
     const now = performance.now();
     const loops: LoopHandle[] = [this.healthLoop];
     for (const s of this.slots) if (s.state === 'running') loops.push(...s.loops);
-    return judgeLiveness(this.lag.lagMs(now), this.deps.config.supervisor.maxEventLoopLagMs, staleLoops(loops, now));
+    return judgeLiveness(
+      this.lag.lagMs(now),
+      this.deps.config.supervisor.maxEventLoopLagMs,
+      staleLoops(loops, now),
+    );
   }
 
   // ---- component lifecycle ----
@@ -157,7 +186,13 @@ export class Supervisor {
     };
   }
 
-  private addLoop(slot: Slot, generation: number, name: string, intervalMs: number, fn: () => void | Promise<void>): LoopHandle {
+  private addLoop(
+    slot: Slot,
+    generation: number,
+    name: string,
+    intervalMs: number,
+    fn: () => void | Promise<void>,
+  ): LoopHandle {
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
     const handle: LoopHandle = {
@@ -286,7 +321,10 @@ export class Supervisor {
 
   private publishStatus(periodic: boolean): void {
     if (this.stopping) return;
-    const line = statusLine(this.deps.version, this.slots.map((s) => ({ name: s.component.name, state: s.state, health: s.lastHealth })));
+    const line = statusLine(
+      this.deps.version,
+      this.slots.map((s) => ({ name: s.component.name, state: s.state, health: s.lastHealth })),
+    );
     if (line === this.lastStatus && !periodic) return;
     this.lastStatus = line;
     this.notify(`STATUS=${line}`);

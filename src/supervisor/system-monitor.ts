@@ -23,7 +23,14 @@ export class SystemMonitor implements Component {
   private delay = monitorEventLoopDelay({ resolution: 10 });
   private lastCpu = process.cpuUsage();
   private lastAt = performance.now();
-  private vitals = { rssMb: 0, heapMb: 0, cpuPct: 0, load1: 0, tempC: undefined as number | undefined, loopDelayP99Ms: 0 };
+  private vitals = {
+    rssMb: 0,
+    heapMb: 0,
+    cpuPct: 0,
+    load1: 0,
+    tempC: undefined as number | undefined,
+    loopDelayP99Ms: 0,
+  };
 
   async start(ctx: ComponentContext): Promise<void> {
     this.ctx = ctx;

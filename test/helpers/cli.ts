@@ -11,7 +11,11 @@ export interface RunningCli {
   stderr: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
   /** Waits for a log record matching pred among records from index `since` on (default: all). */
-  waitForLog(pred: (r: Record<string, unknown>) => boolean, timeoutMs?: number, since?: number): Promise<Record<string, unknown>>;
+  waitForLog(
+    pred: (r: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+    since?: number,
+  ): Promise<Record<string, unknown>>;
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
@@ -38,7 +42,12 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
       const hit = logs.slice(since).find(pred);
       if (hit) return hit;
       if (Date.now() > end) {
-        throw new Error(`log line not seen in ${timeoutMs} ms; last lines:\n${logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}\n${stderr.join('\n')}`);
+        throw new Error(
+          `log line not seen in ${timeoutMs} ms; last lines:\n${logs
+            .slice(-8)
+            .map((l) => JSON.stringify(l))
+            .join('\n')}\n${stderr.join('\n')}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -39,7 +39,9 @@ export class NotifyListener {
   }
 
   async start(): Promise<void> {
-    const child = spawn('python3', ['-c', LISTENER, this.socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('python3', ['-c', LISTENER, this.socketPath], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.child = child;
     const rl = createInterface({ input: child.stdout! });
     await new Promise<void>((resolve, reject) => {
@@ -48,7 +50,8 @@ export class NotifyListener {
       rl.on('line', (l) => {
         const rec = JSON.parse(l) as { ready?: boolean; t?: number; msg?: string };
         if (rec.ready) return resolve();
-        for (const line of (rec.msg ?? '').split('\n')) if (line) this.messages.push({ t: (rec.t ?? 0) * 1000, line });
+        for (const line of (rec.msg ?? '').split('\n'))
+          if (line) this.messages.push({ t: (rec.t ?? 0) * 1000, line });
       });
     });
   }
@@ -62,7 +65,10 @@ export class NotifyListener {
     for (;;) {
       const m = this.messages.find((x) => x.line.startsWith(prefix) && x.t > after);
       if (m) return m;
-      if (Date.now() > deadline) throw new Error(`no ${prefix} within ${timeoutMs} ms; got: ${this.messages.map((x) => x.line).join(' | ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no ${prefix} within ${timeoutMs} ms; got: ${this.messages.map((x) => x.line).join(' | ')}`,
+        );
       await new Promise((r) => setTimeout(r, 20));
     }
   }

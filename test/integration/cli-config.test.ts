@@ -14,7 +14,18 @@ describe('voiceterm config check', () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(
       bad,
-      ['log:', '  statusIntervalS: often', 'audio:', '  capture:', '    rate: 44100', '  volume: 11', 'fleet:', '  broker:', '    keepaliveS: 20', ''].join('\n'),
+      [
+        'log:',
+        '  statusIntervalS: often',
+        'audio:',
+        '  capture:',
+        '    rate: 44100',
+        '  volume: 11',
+        'fleet:',
+        '  broker:',
+        '    keepaliveS: 20',
+        '',
+      ].join('\n'),
     );
     const r = cli(['config', 'check', bad]);
     expect(r.status).toBe(2);
@@ -27,7 +38,10 @@ describe('voiceterm config check', () => {
 
   it('prints the effective config with secrets masked', () => {
     const good = join(dir, 'good.yaml');
-    writeFileSync(good, 'device:\n  name: lane-1\ncloud:\n  provider: openai-realtime\n  apiKey: sk-file-secret\n');
+    writeFileSync(
+      good,
+      'device:\n  name: lane-1\ncloud:\n  provider: openai-realtime\n  apiKey: sk-file-secret\n',
+    );
     const r = cli(['config', 'check', good, '--json'], { VOICETERM_MQTT_PASSWORD: 'never-shown' });
     expect(r.status).toBe(0);
     const eff = JSON.parse(r.stdout);

@@ -22,7 +22,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Largest gap between consecutive WATCHDOG=1 pings in [from, to] (listener clock). */
 function worstGap(from: number, to: number): number {
-  const t = listener.lines('WATCHDOG=1').map((m) => m.t).filter((x) => x >= from && x <= to);
+  const t = listener
+    .lines('WATCHDOG=1')
+    .map((m) => m.t)
+    .filter((x) => x >= from && x <= to);
   let worst = 0;
   for (let i = 1; i < t.length; i++) worst = Math.max(worst, t[i] - t[i - 1]);
   return worst;
@@ -63,7 +66,11 @@ describe('voiceterm run under a notify socket', () => {
     const beforeBlock = listener.lines('WATCHDOG=1').at(-1)!.t;
     let mark = cli.logs.length;
     cli.child.stdin!.write('block 1200\n');
-    await cli.waitForLog((l) => l.msg === 'liveness check failed; withholding WATCHDOG=1' && /lag/.test(String(l.reason)), 10_000, mark);
+    await cli.waitForLog(
+      (l) => l.msg === 'liveness check failed; withholding WATCHDOG=1' && /lag/.test(String(l.reason)),
+      10_000,
+      mark,
+    );
     await cli.waitForLog((l) => l.msg === 'liveness restored; watchdog pings resume', 10_000, mark);
     await listener.waitFor('WATCHDOG=1', 3000, listener.messages.at(-1)!.t);
     expect(worstGap(beforeBlock, Number.POSITIVE_INFINITY)).toBeGreaterThanOrEqual(1200);

@@ -55,7 +55,9 @@ describe('config loading', () => {
     );
     expect(problems).toContain('audio.capture.rate: expected one of 16000, 48000, got 44100');
     expect(problems).toContain('audio.bogus: unknown key');
-    expect(problems).toContain('log.level: expected one of fatal, error, warn, info, debug, trace, got "loud"');
+    expect(problems).toContain(
+      'log.level: expected one of fatal, error, warn, info, debug, trace, got "loud"',
+    );
     expect(problems).toContain('fleet.broker.url: required (expected string), missing');
     expect(problems).toContain('fleet.broker.keepaliveS: expected number, got "30"');
   });
@@ -114,7 +116,9 @@ describe('config loading', () => {
   });
 
   it('prefers systemd StateDirectory for state', () => {
-    expect(resolveStateDir('', { STATE_DIRECTORY: '/var/lib/voiceterm:/var/lib/other' })).toBe('/var/lib/voiceterm');
+    expect(resolveStateDir('', { STATE_DIRECTORY: '/var/lib/voiceterm:/var/lib/other' })).toBe(
+      '/var/lib/voiceterm',
+    );
     expect(resolveStateDir('/data/vt', {})).toBe('/data/vt');
   });
 });
@@ -128,7 +132,9 @@ describe('schema meta', () => {
   });
 
   it('marks secrets and their environment variables', () => {
-    const secrets = listKeys(configSchema).filter((k) => k.secret).map((k) => k.path);
+    const secrets = listKeys(configSchema)
+      .filter((k) => k.secret)
+      .map((k) => k.path);
     expect(secrets).toEqual(expect.arrayContaining(['cloud.apiKey', 'fleet.broker.password']));
     expect(keyInfo(configSchema, 'cloud.apiKey')?.env).toContain('OPENAI_API_KEY');
   });

@@ -58,7 +58,9 @@ afterEach(async () => {
 });
 
 function make(notifier = new RecordingNotifier()) {
-  const s = testServices({ supervisor: { restartBackoffMs: { initial: 50, max: 200 }, healthIntervalMs: 50 } });
+  const s = testServices({
+    supervisor: { restartBackoffMs: { initial: 50, max: 200 }, healthIntervalMs: 50 },
+  });
   sup = new Supervisor({ ...s, notifier, version: 'test' });
   return { s, notifier, sup };
 }

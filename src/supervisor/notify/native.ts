@@ -8,10 +8,15 @@ const require = createRequire(import.meta.url);
 
 export function loadNative<T>(name: string): T {
   const root = appRoot();
-  const candidates = [join(root, 'build', 'Release', `${name}.node`), join(root, 'build', 'Debug', `${name}.node`)];
+  const candidates = [
+    join(root, 'build', 'Release', `${name}.node`),
+    join(root, 'build', 'Debug', `${name}.node`),
+  ];
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
-    throw new Error(`native addon ${name}.node is not built (looked in build/Release, build/Debug); run: npm run build:native`);
+    throw new Error(
+      `native addon ${name}.node is not built (looked in build/Release, build/Debug); run: npm run build:native`,
+    );
   }
   return require(found) as T;
 }
