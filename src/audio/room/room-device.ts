@@ -1,0 +1,260 @@
+/**
+ * RoomDevice: the AudioDevice of a simulated room. What write() queues is "played" by a virtual
+ * loudspeaker; each frame, the played period (the reference) goes through the scenario's echo path
+ * and is captured by a virtual microphone together with the near-end talkers and noise. The frame
+ * pair's `ref` is exactly the DAC period during which `mic` was captured, as on real hardware.
+ *
+ * Two clocks:
+ *  - unpaced (default): nothing runs on its own; step() / runFor(ms) advance the world as fast as
+ *    the CPU allows — tests, corpora, benches;
+ *  - paced: a timer delivers frames in real time. Each tick computes how many frames are due since
+ *    open (from performance.now(), not from counting timer callbacks) and delivers all of them, so
+ *    timer jitter never accumulates into drift. A stall longer than the capture buffer drops
+ *    frames (counted as a capture xrun; the world keeps running through them, like a real room).
+ *
+ * loseDevice() / restoreDevice() simulate an unplugged USB device for tests of the layers above.
+ */
+import type {
+  AudioDevice,
+  AudioDeviceConfig,
+  AudioDeviceEvents,
+  AudioDeviceState,
+  AudioStats,
+  FramePair,
+} from '../device.js';
+import { PlaybackQueue } from './playback-queue.js';
+import { type ResolvedScenario, type RoomScenario, resolveScenario } from './scenario.js';
+import { RoomWorld } from './world.js';
+
+export interface RoomDeviceOptions {
+  /** Deliver frames in real time from a timer (default false: step()/runFor() drive it). */
+  paced?: boolean;
+  /** Playback queue capacity, seconds (default 60). */
+  queueSeconds?: number;
+  /** Paced mode: frames that may pile up during a stall before they are dropped (default 20). */
+  captureBufferFrames?: number;
+  /**
+   * Where errors thrown by 'frame' handlers go in paced mode (default: rethrown from the timer).
+   * In unpaced mode they propagate out of step().
+   */
+  onHandlerError?: (err: unknown) => void;
+}
+
+type Handlers = { [E in keyof AudioDeviceEvents]: Set<AudioDeviceEvents[E]> };
+
+/** Ground truth of the last frame delivered (arrays reused; copy what you keep). */
+export interface RoomTruth {
+  /** Echo at the mic (played signal through the echo path). */
+  echo: Float32Array;
+  /** Clean near-end talkers at the mic. */
+  near: Float32Array;
+  noise: Float32Array;
+}
+
+export class RoomDevice implements AudioDevice {
+  readonly config: AudioDeviceConfig;
+  private readonly spec: RoomScenario;
+  private readonly opts: RoomDeviceOptions;
+  private scenario?: ResolvedScenario;
+  private world?: RoomWorld;
+  private queue?: PlaybackQueue;
+  private frame?: FramePair;
+  private truthView?: RoomTruth;
+  private state: AudioDeviceState = 'closed';
+  private readonly handlers: Handlers = { frame: new Set(), state: new Set(), xrun: new Set() };
+  private framesCaptured = 0;
+  private nextIndex = 0;
+  private xrunsCapture = 0;
+  private reopens = 0;
+  private timer?: NodeJS.Timeout;
+  private clockStart = 0;
+  private clockFrames = 0;
+  private frameMs: number;
+
+  constructor(scenario: RoomScenario = {}, opts: RoomDeviceOptions = {}) {
+    this.spec = scenario;
+    this.opts = opts;
+    const rate = scenario.rate ?? 16000;
+    this.frameMs = scenario.frameMs ?? 10;
+    this.config = { rate, frameSamples: Math.round((rate * this.frameMs) / 1000) };
+  }
+
+  /** The resolved scenario (impulse response, talkers at the device rate); after open(). */
+  get resolved(): ResolvedScenario | undefined {
+    return this.scenario;
+  }
+
+  /** Ground truth of the last frame (echo/near/noise at the mic); after open(). */
+  get truth(): RoomTruth {
+    if (!this.truthView) throw new Error('room device: not opened');
+    return this.truthView;
+  }
+
+  async open(): Promise<void> {
+    if (this.state !== 'closed') throw new Error(`room device: open() while ${this.state}`);
+    this.setState('opening');
+    try {
+      this.scenario = resolveScenario(this.spec);
+    } catch (err) {
+      this.setState('closed', String(err));
+      throw err;
+    }
+    const F = this.scenario.frameSamples;
+    this.world = new RoomWorld(this.scenario);
+    this.queue = new PlaybackQueue(Math.round((this.opts.queueSeconds ?? 60) * this.scenario.rate));
+    this.frame = { mic: new Float32Array(F), ref: new Float32Array(F), index: 0 };
+    this.truthView = { echo: this.world.echo, near: this.world.near, noise: this.world.noise };
+    this.framesCaptured = 0;
+    this.nextIndex = 0;
+    this.setState('running');
+    if (this.opts.paced) this.startClock();
+  }
+
+  async close(): Promise<void> {
+    this.stopClock();
+    if (this.state !== 'closed') this.setState('closed');
+  }
+
+  on<E extends keyof AudioDeviceEvents>(event: E, handler: AudioDeviceEvents[E]): void {
+    (this.handlers[event] as Set<AudioDeviceEvents[E]>).add(handler);
+  }
+
+  off<E extends keyof AudioDeviceEvents>(event: E, handler: AudioDeviceEvents[E]): void {
+    (this.handlers[event] as Set<AudioDeviceEvents[E]>).delete(handler);
+  }
+
+  write(samples: Float32Array): number {
+    return this.queue ? this.queue.write(samples) : 0;
+  }
+
+  pause(): void {
+    this.queue?.pause();
+  }
+
+  resume(): void {
+    this.queue?.resume();
+  }
+
+  flush(): number {
+    return this.queue ? this.queue.flush() : 0;
+  }
+
+  get playedSamples(): number {
+    return this.queue?.played ?? 0;
+  }
+
+  stats(): AudioStats {
+    const q = this.queue;
+    return {
+      state: this.state,
+      framesCaptured: this.framesCaptured,
+      playedSamples: q?.played ?? 0,
+      writtenSamples: q?.written ?? 0,
+      queuedSamples: q?.queued ?? 0,
+      xrunsCapture: this.xrunsCapture,
+      xrunsPlayback: 0,
+      paused: q?.paused ?? false,
+      reopens: this.reopens,
+    };
+  }
+
+  /**
+   * Advance the world by one frame and deliver it to 'frame' handlers. Returns the frame pair
+   * (reused next time), or null while the device is not running.
+   */
+  step(): FramePair | null {
+    if (this.state !== 'running') return null;
+    this.simulate();
+    const frame = this.frame as FramePair;
+    this.framesCaptured++;
+    for (const h of this.handlers.frame) h(frame);
+    return frame;
+  }
+
+  /** Advance by ms of audio (whole frames, rounded up) as fast as possible. Returns frames run. */
+  runFor(ms: number): number {
+    const frames = Math.ceil(ms / this.frameMs - 1e-9);
+    let n = 0;
+    for (let i = 0; i < frames; i++) if (this.step()) n++;
+    return n;
+  }
+
+  /** Simulate an unplugged device: frames stop, state 'lost'. */
+  loseDevice(reason = 'simulated unplug'): void {
+    if (this.state !== 'running') return;
+    this.stopClock();
+    this.setState('lost', reason);
+  }
+
+  /** The device is back: reopen (the room's echo memory is gone, the playback queue is kept). */
+  restoreDevice(): void {
+    if (this.state !== 'lost') return;
+    this.setState('reopening');
+    this.world?.resetEcho();
+    this.reopens++;
+    this.setState('running');
+    if (this.opts.paced) this.startClock();
+  }
+
+  // ---- internals ----
+
+  /** One DAC period out, one mic period in. */
+  private simulate(): void {
+    const frame = this.frame as FramePair;
+    (this.queue as PlaybackQueue).pull(frame.ref);
+    frame.index = this.nextIndex;
+    (this.world as RoomWorld).process(frame.ref, this.nextIndex, frame.mic);
+    this.nextIndex += frame.mic.length;
+  }
+
+  private setState(state: AudioDeviceState, reason?: string): void {
+    this.state = state;
+    for (const h of this.handlers.state) h(state, reason);
+  }
+
+  private startClock(): void {
+    this.clockStart = performance.now();
+    this.clockFrames = 0;
+    this.schedule();
+  }
+
+  private stopClock(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    const due = this.clockStart + (this.clockFrames + 1) * this.frameMs;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, due - performance.now()));
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (this.state !== 'running') return;
+    const due = Math.floor((performance.now() - this.clockStart) / this.frameMs);
+    let behind = due - this.clockFrames;
+    const buffer = this.opts.captureBufferFrames ?? 20;
+    if (behind > buffer) {
+      // Overrun: the capture buffer filled up while JS was stalled. Keep the world's time
+      // consistent (the room went on playing) but only deliver the last `buffer` frames.
+      this.xrunsCapture++;
+      for (const h of this.handlers.xrun) h('capture');
+      const simulated = Math.min(behind - buffer, 100 * buffer);
+      for (let i = 0; i < simulated; i++) this.simulate();
+      // A stall beyond 100 buffers (a suspended laptop) is skipped without simulating it.
+      this.nextIndex += (behind - buffer - simulated) * this.config.frameSamples;
+      this.clockFrames += behind - buffer;
+      behind = buffer;
+    }
+    try {
+      for (let i = 0; i < behind && this.state === 'running'; i++) {
+        this.clockFrames++;
+        this.step();
+      }
+    } catch (err) {
+      if (this.opts.onHandlerError) this.opts.onHandlerError(err);
+      else throw err;
+    }
+    if (this.state === 'running' && !this.timer) this.schedule();
+  }
+}
