@@ -1,0 +1,204 @@
+"""Generates models/aec.onnx: the echo canceller, one 10 ms hop (160 samples at 16 kHz) per call.
+
+Stage 1 — linear echo canceller: a partitioned-block frequency-domain Kalman filter (the "state-space
+FDAF" of Enzner & Vary, partitioned as in Kuech et al. 2014), overlap-save with hop R and DFT size
+M = 2R, P partitions (P x 10 ms of echo path). The Kalman gain divides by the error power PhiS, so
+the step size shrinks by itself when the customer talks (double talk) and grows when the filter is
+wrong: no separate double-talk detector is needed to protect the filter. The gradient constraint is
+applied to NC partitions per hop, round-robin (the caller passes which), to keep the cost flat.
+
+Stage 2 — residual echo and noise suppressor on a sqrt-Hann STFT (same M, hop R, 10 ms latency):
+residual echo PSD = the part of the error spectrum coherent with the echo estimate (|S_ey|^2/S_yy,
+insensitive to the customer's speech, which is uncorrelated with the echo) plus a small share of the
+echo estimate (nonlinear loudspeaker distortion), held by a reverberation-like decay; noise PSD by
+minimum tracking. A double-talk flag (error energy clearly above residual echo + noise while the far
+end plays) lowers the echo over-estimation so the customer's speech survives; a Wiener gain with
+decision-directed SNR and floors (deep for echo, shallow for noise) gives the output.
+
+All state is passed in and out as tensors (inputs s_*, outputs n_* of the same shapes); aec.json
+lists them with their initial values. Deterministic: same constants, same bytes.
+
+Run: /usr/bin/python3 models/gen/aec.py   (Debian python3-onnx, python3-numpy)
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+
+sys.path.insert(0, os.path.dirname(__file__))
+from graph import G  # noqa: E402
+
+R = 160           # hop (10 ms at 16 kHz)
+M = 2 * R         # DFT size
+K = M // 2 + 1    # bins
+P = 32            # partitions: 320 ms of echo path
+NC = 4            # partitions constrained per hop (round-robin): all P every P/NC hops
+
+CFG = dict(
+    mu=0.5,            # Kalman gain scale
+    beta=0.5,          # smoothing of the observation-noise PSD (error power)
+    a2=0.9998,         # state transition A^2: tracking of echo-path changes
+    q0=1e-9,           # process-noise floor
+    psi0=0.5,          # initial state uncertainty
+    lam=0.85,          # smoothing of the suppressor's PSDs
+    leak=0.02,         # share of the echo estimate assumed to remain (nonlinear echo, misadjustment)
+    over_st=3.0,       # echo over-estimation, far end alone
+    over_dt=1.0,       # echo over-estimation, double talk
+    decay=0.79,        # residual echo hold per hop (about 10 dB per 100 ms)
+    dt_ratio=4.0,      # near-end energy above residual echo for double talk
+    dt_hang=8,         # double-talk hangover, hops
+    noise_rise=1.005,  # noise floor tracker rise per hop
+    alpha_dd=0.9,      # decision-directed smoothing
+    gmin_echo=0.003,   # gain floor where echo dominates (-50 dB)
+    gmin_noise=0.3,    # gain floor where noise dominates (-10 dB)
+    far_thr=1e-4,      # echo-estimate power that counts as "far end active"
+)
+
+
+def dft_mats():
+    n = np.arange(M)[:, None]
+    k = np.arange(K)[None, :]
+    th = 2 * np.pi * n * k / M
+    C, S = np.cos(th), -np.sin(th)                      # [M,K]: X = x @ C + i x @ S
+    ck = np.full(K, 2.0); ck[0] = ck[-1] = 1.0
+    IC, IS = (ck[:, None] * np.cos(th.T)) / M, (-ck[:, None] * np.sin(th.T)) / M  # [K,M]
+    return C, S, IC, IS
+
+
+def build():
+    C, S, IC, IS = dft_mats()
+    win = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(M) / M))
+    g = G("voiceterm_aec")
+    c = CFG
+    f32 = lambda a: np.asarray(a, np.float32)
+
+    mic = g.input("mic", [1, R])
+    ref = g.input("ref", [1, R])
+    cidx = g.input("cidx", [NC, 1], onnx.TensorProto.INT64)
+    state = {}
+    def st(name, shape):
+        state[name] = shape
+        return g.input("s_" + name, shape)
+    xprev, Xr, Xi = st("xprev", [1, R]), st("Xr", [P, K]), st("Xi", [P, K])
+    Wr, Wi, Psi, PhiS = st("Wr", [P, K]), st("Wi", [P, K]), st("Psi", [P, K]), st("PhiS", [1, K])
+    eprev, yprev, olap = st("eprev", [1, R]), st("yprev", [1, R]), st("olap", [1, R])
+    Sey_r, Sey_i, Syy_s, See_s = st("Sey_r", [1, K]), st("Sey_i", [1, K]), st("Syy_s", [1, K]), st("See_s", [1, K])
+    Rprev, Nn, GS, dtc = st("Rprev", [1, K]), st("N", [1, K]), st("GS", [1, K]), st("dtc", [1, 1])
+
+    # ---- stage 1: partitioned-block frequency-domain Kalman filter ----------------------------
+    xf = g.concat(xprev, ref, axis=1)                                   # [1,M]
+    X0 = g.mm(xf, g.const(f32(np.hstack([C, S]))))                      # [1,2K]
+    X0r, X0i = g.slice(X0, 0, K, axis=1), g.slice(X0, K, 2 * K, axis=1)
+    nXr = g.concat(X0r, g.slice(Xr, 0, P - 1))                          # newest partition first
+    nXi = g.concat(X0i, g.slice(Xi, 0, P - 1))
+    Yr = g.sum0(g.sub(g.mul(nXr, Wr), g.mul(nXi, Wi)), keep=1)           # [1,K]
+    Yi = g.sum0(g.add(g.mul(nXr, Wi), g.mul(nXi, Wr)), keep=1)
+    # overlap-save: the last R samples of the circular convolution are the linear ones
+    yhat = g.mm(g.concat(Yr, Yi, axis=1), g.const(f32(np.vstack([IC[:, R:], IS[:, R:]]))))  # [1,R]
+    e = g.sub(mic, yhat)
+    E = g.mm(e, g.const(f32(np.hstack([C[R:], S[R:]]))))                # DFT of [0, e]
+    Er, Ei = g.slice(E, 0, K, axis=1), g.slice(E, K, 2 * K, axis=1)
+
+    X2 = g.abs2(nXr, nXi)                                               # [P,K]
+    nPhiS = g.smooth(PhiS, g.abs2(Er, Ei), c["beta"])
+    D = g.add(g.sum0(g.mul(X2, Psi), keep=1), g.add(nPhiS, g.f(1e-10)))  # [1,K]
+    gain = g.div(g.scale(Psi, c["mu"]), D)                               # [P,K]
+    # W += gain * conj(X) * E
+    uWr = g.add(Wr, g.mul(gain, g.add(g.mul(nXr, Er), g.mul(nXi, Ei))))
+    uWi = g.add(Wi, g.mul(gain, g.sub(g.mul(nXr, Ei), g.mul(nXi, Er))))
+    # gradient constraint on NC partitions: impulse response beyond R taps is circular garbage
+    Gc = np.vstack([IC[:, :R], IS[:, :R]]) @ np.hstack([C[:R], S[:R]])  # [2K,2K]
+    sel = g.concat(g.op("GatherND", uWr, cidx), g.op("GatherND", uWi, cidx), axis=1)  # [NC,2K]
+    proj = g.mm(sel, g.const(f32(Gc)))
+    uWr = g.op("ScatterND", uWr, cidx, g.slice(proj, 0, K, axis=1))
+    uWi = g.op("ScatterND", uWi, cidx, g.slice(proj, K, 2 * K, axis=1))
+    # covariance update, then the prediction step for the next hop
+    uPsi = g.mul(Psi, g.sub(g.f(1.0), g.div(g.scale(g.mul(Psi, X2), c["mu"] * R / M), D)))
+    uPsi = g.add(g.scale(uPsi, c["a2"]), g.add(g.scale(g.abs2(uWr, uWi), 1 - c["a2"]), g.f(c["q0"])))
+    a = float(np.sqrt(c["a2"]))
+    uWr, uWi = g.scale(uWr, a), g.scale(uWi, a)
+
+    # ---- stage 2: residual echo + noise suppressor -------------------------------------------
+    Cw = np.hstack([C, S]) * win[:, None]
+    # one matmul for both STFTs: rows [eprev e] and [yprev yhat]
+    EY = g.mm(g.concat(g.concat(eprev, e, axis=1), g.concat(yprev, yhat, axis=1)), g.const(f32(Cw)))  # [2,2K]
+    eR, eI = g.slice(g.slice(EY, 0, 1), 0, K, axis=1), g.slice(g.slice(EY, 0, 1), K, 2 * K, axis=1)
+    yR, yI = g.slice(g.slice(EY, 1, 2), 0, K, axis=1), g.slice(g.slice(EY, 1, 2), K, 2 * K, axis=1)
+    See, Syy = g.abs2(eR, eI), g.abs2(yR, yI)
+    lam = c["lam"]
+    nSey_r = g.smooth(Sey_r, g.add(g.mul(eR, yR), g.mul(eI, yI)), lam)
+    nSey_i = g.smooth(Sey_i, g.sub(g.mul(eI, yR), g.mul(eR, yI)), lam)
+    nSyy = g.smooth(Syy_s, Syy, lam)
+    nSee = g.smooth(See_s, See, lam)
+    eps = g.f(1e-10)
+    Rcoh = g.div(g.abs2(nSey_r, nSey_i), g.add(nSyy, eps))
+    Rbase = g.maxi(g.add(Rcoh, g.scale(Syy, c["leak"])), g.scale(Rprev, c["decay"]))
+    # noise floor: minimum tracking of what is not echo
+    cand = g.maxi(g.sub(nSee, Rbase), g.f(1e-12))
+    nN = g.mini(cand, g.scale(Nn, c["noise_rise"]))
+    # double talk: error energy well above residual echo + noise, while the far end plays
+    near = g.sumall(g.maxi(g.sub(See, g.add(Rbase, nN)), g.f(0.0)))
+    far = g.gt(g.sumall(Syy), g.f(c["far_thr"]))
+    dt_now = g.op("And", far, g.gt(near, g.add(g.scale(g.sumall(Rbase), c["dt_ratio"]), g.f(1e-7))))
+    ndtc = g.where(dt_now, g.f(float(c["dt_hang"])), g.maxi(g.sub(dtc, g.f(1.0)), g.f(0.0)))
+    dt = g.gt(ndtc, g.f(0.0))
+    over = g.where(dt, g.f(c["over_dt"]), g.f(c["over_st"]))
+    Rres = g.mul(Rbase, over)                                            # [1,K]
+    interf = g.add(g.add(Rres, nN), eps)
+    post = g.div(See, interf)
+    xi = g.add(g.scale(g.div(GS, interf), c["alpha_dd"]),
+               g.scale(g.maxi(g.sub(post, g.f(1.0)), g.f(0.0)), 1 - c["alpha_dd"]))
+    gw = g.div(xi, g.add(xi, g.f(1.0)))
+    gmin = g.sqrt(g.div(g.add(g.scale(nN, c["gmin_noise"] ** 2), g.scale(Rres, c["gmin_echo"] ** 2)), interf))
+    gain2 = g.maxi(gw, gmin)
+    nGS = g.mul(g.sq(gain2), See)
+    ICw = np.vstack([IC, IS]) * win[None, :]
+    yt = g.mm(g.concat(g.mul(eR, gain2), g.mul(eI, gain2), axis=1), g.const(f32(ICw)))  # [1,M]
+    out = g.add(olap, g.slice(yt, 0, R, axis=1))
+    nolap = g.slice(yt, R, M, axis=1)
+    # per-hop figures for the pipeline: [sum mic^2, sum e^2, sum echo-estimate PSD, sum residual echo PSD, double talk]
+    info = g.concat(
+        g.unsq0(g.sumall(g.sq(mic))), g.unsq0(g.sumall(g.sq(e))), g.unsq0(g.sumall(Syy)),
+        g.unsq0(g.sumall(Rres)), g.unsq0(g.sumall(g.cast_f(dt))))
+
+    g.output(out, "out", [1, R])
+    g.output(info, "info", [5])
+    news = dict(xprev=ref, Xr=nXr, Xi=nXi, Wr=uWr, Wi=uWi, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
+                Sey_r=nSey_r, Sey_i=nSey_i, Syy_s=nSyy, See_s=nSee, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc)
+    for name, shape in state.items():
+        g.output(news[name], "n_" + name, shape)
+    init = {name: 0.0 for name in state}
+    init["Psi"] = c["psi0"]
+    init["N"] = 1e-6
+    meta = dict(rate=16000, hop=R, dft=M, bins=K, partitions=P, constrainPerHop=NC, config=c,
+                state=[dict(name=n, shape=s, init=init[n]) for n, s in state.items()],
+                outputs=dict(out=[1, R], info=["mic_energy", "error_energy", "echo_est_psd", "residual_echo_psd",
+                                                "double_talk"]))
+    return g.model("voiceterm echo canceller: partitioned-block frequency-domain Kalman filter + residual "
+                   "echo/noise suppressor; generated by models/gen/aec.py"), meta
+
+
+if __name__ == "__main__":
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
+    model, meta = build()
+    with open(os.path.join(out_dir, "aec.onnx"), "wb") as fh:
+        fh.write(model.SerializeToString())
+    with open(os.path.join(out_dir, "aec.json"), "w") as fh:
+        json.dump(meta, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+    # keep models/manifest.json's hashes in step with what was just written
+    man_path = os.path.join(out_dir, "manifest.json")
+    if os.path.exists(man_path):
+        import hashlib
+        with open(man_path) as fh:
+            man = json.load(fh)
+        for entry in man["models"]:
+            if entry.get("generator") == "models/gen/aec.py":
+                with open(os.path.join(out_dir, entry["file"]), "rb") as fh:
+                    entry["sha256"] = hashlib.sha256(fh.read()).hexdigest()
+        with open(man_path, "w") as fh:
+            json.dump(man, fh, indent=2)
+            fh.write("\n")
+    print(f"aec.onnx: {len(model.graph.node)} nodes, P={P} partitions")
