@@ -3,12 +3,14 @@
  * contributes its component here; constructors only capture config, start() does the work.
  */
 import type { Config } from '../config/schema.js';
+import { FleetComponent } from '../fleet/fleet-component.js';
 import type { Component } from './component.js';
 import { DebugHooks } from './debug-hooks.js';
 import { SystemMonitor } from './system-monitor.js';
 
 export function buildComponents(_config: Config, env: NodeJS.ProcessEnv = process.env): Component[] {
-  const list: Component[] = [new SystemMonitor()];
+  // Fleet right after the system monitor: it stops last, so it reports everyone else's stop.
+  const list: Component[] = [new SystemMonitor(), new FleetComponent(env)];
   if (env.VOICETERM_DEBUG_HOOKS === '1') list.push(new DebugHooks());
   return list;
 }

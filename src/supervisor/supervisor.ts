@@ -181,6 +181,7 @@ export class Supervisor {
       metrics: this.deps.metrics,
       bus: this.deps.bus,
       lookup: <T extends Component>(name: string) => this.get<T>(name),
+      componentHealth: () => this.health(),
       fail,
       every: (name, intervalMs, fn) => this.addLoop(slot, generation, name, intervalMs, fn),
     };
