@@ -10,6 +10,7 @@ import { deviceSchema } from './sections/device.js';
 import { fleetSchema } from './sections/fleet.js';
 import { logSchema } from './sections/log.js';
 import { supervisorSchema } from './sections/supervisor.js';
+import { updateSchema } from './sections/update.js';
 
 export const configSchema = z.strictObject({
   device: deviceSchema,
@@ -18,6 +19,7 @@ export const configSchema = z.strictObject({
   audio: audioSchema,
   cloud: cloudSchema,
   fleet: fleetSchema,
+  update: updateSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;
