@@ -1,0 +1,45 @@
+/**
+ * The barge-in and turn-taking policy, in frames of the capture clock (10 ms), so the engine is a
+ * deterministic function of its inputs. Values come from config (conversation.bargeIn).
+ */
+
+export interface BargeInPolicy {
+  /** Consecutive near-end frames before the agent is paused (1 = the first frame the front-end flags). */
+  onsetFrames: number;
+  /** Near-end speech accumulated while paused that makes it a real interruption (a backchannel is shorter). */
+  confirmMs: number;
+  /** Silence while paused that ends a candidate as false / backchannel → resume where it paused. */
+  releaseMs: number;
+  /** Upper bound of a pause without confirmation (then resume). */
+  maxPauseMs: number;
+  /** Live: gain while a candidate interruption is pending (the model decides whether to yield). */
+  duckGain: number;
+  /** Speech at least this long (while paused, not confirmed) counts as a backchannel, else a false alarm. */
+  backchannelMinMs: number;
+}
+
+export interface TurnPolicy {
+  /** Silence after customer speech that ends the turn (Realtime: commit + response.create). */
+  endOfTurnMs: number;
+  /** Shorter customer speech is not a turn (a cough, a click). */
+  minTurnMs: number;
+  /** Agent audio kept written ahead in the device (small: pause/flush act on little). */
+  deviceAheadMs: number;
+}
+
+export const DEFAULT_BARGE_IN: BargeInPolicy = {
+  onsetFrames: 1,
+  confirmMs: 400,
+  releaseMs: 250,
+  maxPauseMs: 1200,
+  duckGain: 0.2,
+  backchannelMinMs: 100,
+};
+
+export const DEFAULT_TURN: TurnPolicy = { endOfTurnMs: 500, minTurnMs: 150, deviceAheadMs: 40 };
+
+/** The minimal per-frame signal the engine needs; src/frontend's FrontendFrame satisfies it. */
+export interface NearEndSignal {
+  /** The front-end's echo-aware "the customer is speaking now". */
+  nearEndLikely: boolean;
+}
