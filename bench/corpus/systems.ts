@@ -1,0 +1,94 @@
+/** The systems the frontend bench compares: ours (the pipeline), SpeexDSP (C runner), no AEC. */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BargeInDecision } from '../../src/frontend/decision.js';
+import { FrontendPipeline } from '../../src/frontend/pipeline.js';
+import { SileroVad, VAD_CHUNK } from '../../src/frontend/vad.js';
+
+export interface SystemRun {
+  out: Float32Array;
+  /** speech_start sample indices (in input time). */
+  starts: number[];
+  /** Seconds spent processing (AEC, plus VAD for ours). */
+  procS: number;
+}
+
+const HOP = 160;
+
+/** Ours: the live pipeline, frame by frame. Output is aligned back by the suppressor's one-hop latency. */
+export function runOurs(pipe: FrontendPipeline, mic: Float32Array, ref: Float32Array): SystemRun {
+  pipe.reset();
+  const n = Math.floor(mic.length / HOP) * HOP;
+  const out = new Float32Array(mic.length);
+  const starts: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += HOP) {
+    const f = pipe.process(mic.subarray(i, i + HOP), ref.subarray(i, i + HOP), i);
+    if (i >= HOP) out.set(f.clean, i - HOP);
+    if (f.speechStart) starts.push(i + HOP);
+  }
+  return { out, starts, procS: (performance.now() - t0) / 1000 };
+}
+
+/** The same barge-in rule for every reference: Silero on the output, plain thresholds. */
+export function vadStarts(vad: SileroVad, out: Float32Array): number[] {
+  vad.reset();
+  const d = new BargeInDecision();
+  const starts: number[] = [];
+  for (let i = 0; i + VAD_CHUNK <= out.length; i += VAD_CHUNK) {
+    const p = vad.process(out.subarray(i, i + VAD_CHUNK));
+    if (d.update({ speechProb: p, farEndActive: false, doubleTalk: false }) === 'speech_start') starts.push(i + VAD_CHUNK);
+  }
+  return starts;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const work = join(tmpdir(), 'voiceterm-bench-frontend');
+
+function toS16(x: Float32Array): Buffer {
+  const b = Buffer.alloc(x.length * 2);
+  for (let i = 0; i < x.length; i++) b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(x[i] * 32767))), i * 2);
+  return b;
+}
+
+function fromS16(b: Buffer): Float32Array {
+  const y = new Float32Array(b.length / 2);
+  for (let i = 0; i < y.length; i++) y[i] = b.readInt16LE(i * 2) / 32768;
+  return y;
+}
+
+/** Compiles the SpeexDSP runner (libspeexdsp-dev) once per bench run; returns its path. */
+export function buildSpeex(): string {
+  mkdirSync(work, { recursive: true });
+  const exe = join(work, 'speex_runner');
+  const src = join(here, 'speex_runner.c');
+  // dist/bench/corpus has no .c: look beside the TypeScript source as well
+  const candidates = [src, join(here, '../../../bench/corpus/speex_runner.c')];
+  const found = candidates.find((p) => {
+    try {
+      readFileSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!found) throw new Error('speex_runner.c not found');
+  execFileSync('gcc', ['-O2', '-o', exe, found, '-lspeexdsp']);
+  return exe;
+}
+
+export function runSpeex(exe: string, mic: Float32Array, ref: Float32Array, tail: number): SystemRun {
+  const m = join(work, 'mic.s16');
+  const r = join(work, 'ref.s16');
+  const o = join(work, 'out.s16');
+  writeFileSync(m, toS16(mic));
+  writeFileSync(r, toS16(ref));
+  const secs = Number(execFileSync(exe, [m, r, o, String(tail)], { encoding: 'utf8' }).trim());
+  const out = fromS16(readFileSync(o));
+  const full = new Float32Array(mic.length);
+  full.set(out.subarray(0, mic.length));
+  return { out: full, starts: [], procS: secs };
+}

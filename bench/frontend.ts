@@ -1,0 +1,130 @@
+/**
+ * `npm run bench -- frontend [--quick] [--seeds 1,2] [--cases 12]`
+ *
+ * Runs the front-end (ours), SpeexDSP (MDF + preprocessor, compiled here against libspeexdsp-dev) and
+ * no AEC over a seeded synthetic corpus (bench/corpus/), and prints one JSON object keyed by system.
+ * Echo metrics (ERLE, double-talk SDR, convergence) come from each case's noise-free twin; barge-in
+ * metrics from the noisy mix. The same barge-in rule (Silero on the output) scores the references;
+ * ours uses the pipeline's own echo-aware decision. Definitions: src/frontend/README.md.
+ */
+import { type CorpusCase, makeCase } from './corpus/cases.js';
+import {
+  type BargeInScore,
+  agentOnlyMask,
+  convergenceS,
+  erleDb,
+  median,
+  quantile,
+  scoreBargeIns,
+  sdrDoubleTalkDb,
+} from './corpus/metrics.js';
+import { buildSpeex, runOurs, runSpeex, type SystemRun, vadStarts } from './corpus/systems.js';
+import { FrontendPipeline } from '../src/frontend/pipeline.js';
+import { SileroVad } from '../src/frontend/vad.js';
+import { defaultModelsDir } from '../src/frontend/models.js';
+
+const SPEEX_TAIL = 4096; // 256 ms, Speex's usual order of magnitude for a room
+
+interface CaseResult {
+  erle: number;
+  sdr: number;
+  conv: number | null;
+  score: BargeInScore;
+  procS: number;
+  audioS: number;
+}
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const quick = args.includes('--quick');
+  const seeds = (arg(args, '--seeds') ?? (quick ? '1' : '1,2')).split(',').map(Number);
+  const nCases = Number(arg(args, '--cases') ?? (quick ? 2 : 12));
+  const dir = defaultModelsDir();
+  const pipe = new FrontendPipeline({ modelsDir: dir });
+  const vad = new SileroVad(dir);
+  const speex = buildSpeex();
+  const systems = ['ours', 'speex', 'none'] as const;
+  const results: Record<string, Record<number, CaseResult[]>> = { ours: {}, speex: {}, none: {} };
+
+  for (const seed of seeds) {
+    for (const s of systems) results[s][seed] = [];
+    for (let ci = 0; ci < nCases; ci++) {
+      const c: CorpusCase = makeCase(seed, ci);
+      const audioS = c.mic.length / 16000;
+      const mask = agentOnlyMask(c);
+      const runs: Record<string, { clean: SystemRun; noisy: SystemRun }> = {
+        ours: { clean: runOurs(pipe, c.micNoNoise, c.ref), noisy: runOurs(pipe, c.mic, c.ref) },
+        speex: { clean: runSpeex(speex, c.micNoNoise, c.ref, SPEEX_TAIL), noisy: runSpeex(speex, c.mic, c.ref, SPEEX_TAIL) },
+        none: { clean: { out: c.micNoNoise, starts: [], procS: 0 }, noisy: { out: c.mic, starts: [], procS: 0 } },
+      };
+      for (const s of systems) {
+        const r = runs[s];
+        const starts = s === 'ours' ? r.noisy.starts : vadStarts(vad, r.noisy.out);
+        const res: CaseResult = {
+          erle: erleDb(c.micNoNoise, r.clean.out, mask),
+          sdr: sdrDoubleTalkDb(c, r.clean.out),
+          conv: convergenceS(c, c.micNoNoise, r.clean.out),
+          score: scoreBargeIns(c, starts),
+          procS: r.noisy.procS,
+          audioS,
+        };
+        results[s][seed].push(res);
+        console.error(
+          `${c.id} ${s.padEnd(5)} erle ${res.erle.toFixed(1)} sdr ${res.sdr.toFixed(1)} conv ${res.conv?.toFixed(2)} false ${res.score.falseStarts}/${res.score.agentUtterances} missed ${res.score.missed}/${res.score.bargeIns} lat ${res.score.latenciesMs.map((x) => x.toFixed(0)).join(',')}`,
+        );
+      }
+      console.error(`   ${JSON.stringify(c.params)}`);
+    }
+  }
+
+  const summarise = (rs: CaseResult[]) => {
+    const fs = rs.reduce((a, r) => a + r.score.falseStarts, 0);
+    const au = rs.reduce((a, r) => a + r.score.agentUtterances, 0);
+    const proc = rs.reduce((a, r) => a + r.procS, 0);
+    const audio = rs.reduce((a, r) => a + r.audioS, 0);
+    const lat = rs.flatMap((r) => r.score.latenciesMs);
+    const conv = rs.map((r) => r.conv ?? Number.POSITIVE_INFINITY);
+    const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null);
+    return {
+      erle_db: round(median(rs.map((r) => r.erle))),
+      erle_db_min: round(Math.min(...rs.map((r) => r.erle))),
+      sdr_dt_db: round(median(rs.map((r) => r.sdr))),
+      sdr_dt_db_min: round(Math.min(...rs.map((r) => r.sdr))),
+      false_bargein_pct: round((100 * fs) / Math.max(1, au)),
+      false_bargeins: fs,
+      agent_utterances: au,
+      missed_bargeins: rs.reduce((a, r) => a + r.score.missed, 0),
+      n_bargeins: rs.reduce((a, r) => a + r.score.bargeIns, 0),
+      speech_start_ms_p50: round(median(lat)),
+      speech_start_ms_p95: round(quantile(lat, 0.95)),
+      convergence_s: round(median(conv)),
+      convergence_s_p95: round(quantile(conv, 0.95)),
+      x_realtime: proc > 0 ? Math.round(audio / proc) : null,
+    };
+  };
+
+  const out: Record<string, unknown> = {};
+  for (const s of systems) {
+    const all = seeds.flatMap((seed) => results[s][seed]);
+    out[s] = {
+      ...summarise(all),
+      per_seed: Object.fromEntries(seeds.map((seed) => [seed, summarise(results[s][seed])])),
+    };
+  }
+  const st = pipe.stats();
+  out.meta = {
+    seeds,
+    cases_per_seed: nCases,
+    ours_frame_ms_p50: Math.round(st.procMsP50 * 1000) / 1000,
+    ours_frame_ms_p95: Math.round(st.procMsP95 * 1000) / 1000,
+    speex_tail_samples: SPEEX_TAIL,
+    note: 'ours x_realtime = AEC+VAD; speex = AEC+preprocessor only (C). ERLE/SDR on noise-free twins.',
+  };
+  pipe.dispose();
+  vad.dispose();
+  return out;
+}
