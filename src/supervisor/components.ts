@@ -2,8 +2,10 @@
  * The component list of `voiceterm run`, in start order (stop order is the reverse). Each subsystem
  * contributes its component here; constructors only capture config, start() does the work.
  */
+import { AudioComponent } from '../audio/component.js';
 import type { Config } from '../config/schema.js';
 import { FleetComponent } from '../fleet/fleet-component.js';
+import { OfflineComponent } from '../offline/offline-component.js';
 import type { Component } from './component.js';
 import { DebugHooks } from './debug-hooks.js';
 import { SystemMonitor } from './system-monitor.js';
@@ -11,6 +13,10 @@ import { SystemMonitor } from './system-monitor.js';
 export function buildComponents(_config: Config, env: NodeJS.ProcessEnv = process.env): Component[] {
   // Fleet right after the system monitor: it stops last, so it reports everyone else's stop.
   const list: Component[] = [new SystemMonitor(), new FleetComponent(env)];
+  // Audio before everything that consumes frames (front-end, duplex engine).
+  list.push(new AudioComponent());
+  // Offline after audio (it listens to the mic and speaks locally when the cloud cannot).
+  list.push(new OfflineComponent());
   if (env.VOICETERM_DEBUG_HOOKS === '1') list.push(new DebugHooks());
   return list;
 }

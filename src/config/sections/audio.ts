@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { restart } from '../meta.js';
+import { roomSchema } from './audio-room.js';
 
 /** Sample rates the audio engine runs the device at. The front-end works at 16 kHz internally. */
 export const deviceRate = z.literal([16000, 48000]);
@@ -28,6 +29,10 @@ export const audioSchema = restart(
       periodFrames: z.number().int().min(32).max(8192).default(160),
       /** ALSA buffer in periods. */
       bufferPeriods: z.number().int().min(2).max(32).default(4),
+      /** The room simulator (backend `room`). */
+      room: roomSchema,
+      /** How often the audio component logs frame statistics, seconds. */
+      statsIntervalS: z.number().min(1).max(3600).default(5),
     })
     .prefault({}),
 );
