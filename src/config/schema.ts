@@ -9,6 +9,7 @@ import { cloudSchema } from './sections/cloud.js';
 import { deviceSchema } from './sections/device.js';
 import { fleetSchema } from './sections/fleet.js';
 import { logSchema } from './sections/log.js';
+import { offlineSchema } from './sections/offline.js';
 import { supervisorSchema } from './sections/supervisor.js';
 import { updateSchema } from './sections/update.js';
 
@@ -19,6 +20,7 @@ export const configSchema = z.strictObject({
   audio: audioSchema,
   cloud: cloudSchema,
   fleet: fleetSchema,
+  offline: offlineSchema,
   update: updateSchema,
 });
 

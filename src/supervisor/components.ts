@@ -5,6 +5,7 @@
 import { AudioComponent } from '../audio/component.js';
 import type { Config } from '../config/schema.js';
 import { FleetComponent } from '../fleet/fleet-component.js';
+import { OfflineComponent } from '../offline/offline-component.js';
 import type { Component } from './component.js';
 import { DebugHooks } from './debug-hooks.js';
 import { SystemMonitor } from './system-monitor.js';
@@ -14,6 +15,8 @@ export function buildComponents(_config: Config, env: NodeJS.ProcessEnv = proces
   const list: Component[] = [new SystemMonitor(), new FleetComponent(env)];
   // Audio before everything that consumes frames (front-end, duplex engine).
   list.push(new AudioComponent());
+  // Offline after audio (it listens to the mic and speaks locally when the cloud cannot).
+  list.push(new OfflineComponent());
   if (env.VOICETERM_DEBUG_HOOKS === '1') list.push(new DebugHooks());
   return list;
 }
