@@ -5,12 +5,11 @@
  * whole file (`verifySha256`), so a resumed download is verified exactly like a fresh one.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat, statfs } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, rm, stat, statfs } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export class DownloadError extends Error {
@@ -125,28 +124,29 @@ export async function downloadBundle(o: DownloadOptions): Promise<number> {
 
     let received = start;
     const limit = knownTotal ?? o.maxBytes;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        received += chunk.length;
-        if (received > limit) return cb(new DownloadError('size', `bundle larger than ${limit} bytes`));
-        o.onProgress?.(received, knownTotal ?? 0);
-        cb(null, chunk);
-      },
-    });
-    const out = createWriteStream(o.partPath, { flags: start > 0 ? 'a' : 'w' });
+    // Chunk by chunk with awaited writes: whatever arrived before a dropped link is on disk, so the
+    // next attempt resumes from it (a stream pipeline would discard buffered chunks on error).
+    const file = await open(o.partPath, start > 0 ? 'a' : 'w');
     try {
-      await pipeline(res, counter, out, { signal: o.signal });
-    } catch (err) {
-      if (err instanceof DownloadError) {
-        if (err.code === 'size') await rm(o.partPath, { force: true });
-        throw err;
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        received += chunk.length;
+        if (received > limit) {
+          res.destroy();
+          await file.close();
+          await rm(o.partPath, { force: true });
+          throw new DownloadError('size', `bundle larger than ${limit} bytes`);
+        }
+        await file.write(chunk);
+        o.onProgress?.(received, knownTotal ?? 0);
       }
-      if ((err as Error).name === 'AbortError') throw err;
-      // Kept on disk: the next attempt resumes from here.
+    } catch (err) {
+      if (err instanceof DownloadError || (err as Error).name === 'AbortError') throw err;
       throw new DownloadError(
         'network',
         `download interrupted at ${received} bytes: ${(err as Error).message}`,
       );
+    } finally {
+      await file.close().catch(() => {});
     }
     if (knownTotal !== undefined && received !== knownTotal) {
       throw new DownloadError('network', `download ended at ${received} of ${knownTotal} bytes`);
