@@ -114,7 +114,10 @@ export class AudioComponent implements Component {
     this.lostCount = 0;
     this.lostReason = undefined;
     this.window.reset();
-    const dev = audio.backend === 'room' ? this.createRoom(audio, ctx) : await openAlsaModule(audio);
+    const dev =
+      audio.backend === 'room'
+        ? this.createRoom(audio, ctx)
+        : await openAlsaModule(audio, (err) => ctx.fail(err));
     dev.on('frame', this.onFrame);
     dev.on('state', this.onState);
     dev.on('xrun', this.onXrun);
@@ -248,21 +251,21 @@ export class AudioComponent implements Component {
 }
 
 /**
- * The ALSA device lives in ./alsa/ (a native addon another part of the tree builds). Imported by a
- * computed path so this file compiles and the room backend runs even when that module or its
- * addon is missing; a missing ALSA backend then fails this component's start with a clear error.
+ * The ALSA device (./alsa/, over a native addon) is imported only when configured, so the room
+ * backend runs where the addon isn't built; a missing addon fails this component's start with a
+ * clear error (the supervisor retries with backoff), never the process.
  */
-async function openAlsaModule(audio: AudioConfig): Promise<AudioDevice> {
-  const path = './alsa/alsa-device.js';
-  let mod: { AlsaDevice?: new (cfg: AudioConfig) => AudioDevice };
+async function openAlsaModule(
+  audio: AudioConfig,
+  onHandlerError: (err: unknown) => void,
+): Promise<AudioDevice> {
+  let mod: typeof import('./alsa/alsa-device.js');
   try {
-    mod = await import(path);
+    mod = await import('./alsa/alsa-device.js');
   } catch (err) {
     throw new Error(
       `audio.backend alsa: cannot load the ALSA device (${(err as Error).message}); is the native addon built?`,
     );
   }
-  if (typeof mod.AlsaDevice !== 'function')
-    throw new Error('audio.backend alsa: ./alsa/alsa-device.js exports no AlsaDevice');
-  return new mod.AlsaDevice(audio);
+  return new mod.AlsaDevice({ ...mod.alsaOptionsFromConfig(audio), onHandlerError });
 }

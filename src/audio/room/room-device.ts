@@ -31,7 +31,11 @@ export interface RoomDeviceOptions {
   paced?: boolean;
   /** Playback queue capacity, seconds (default 60). */
   queueSeconds?: number;
-  /** Paced mode: frames that may pile up during a stall before they are dropped (default 20). */
+  /**
+   * Paced mode: frames that may pile up while JS is stalled before they are dropped (default 256,
+   * 2.56 s — the same as the ALSA engine's native frame ring, so both backends tolerate the same
+   * stalls).
+   */
   captureBufferFrames?: number;
   /**
    * Where errors thrown by 'frame' handlers go in paced mode (default: rethrown from the timer).
@@ -233,7 +237,7 @@ export class RoomDevice implements AudioDevice {
     if (this.state !== 'running') return;
     const due = Math.floor((performance.now() - this.clockStart) / this.frameMs);
     let behind = due - this.clockFrames;
-    const buffer = this.opts.captureBufferFrames ?? 20;
+    const buffer = this.opts.captureBufferFrames ?? 256;
     if (behind > buffer) {
       // Overrun: the capture buffer filled up while JS was stalled. Keep the world's time
       // consistent (the room went on playing) but only deliver the last `buffer` frames.
