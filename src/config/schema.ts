@@ -6,11 +6,13 @@
 import { z } from 'zod';
 import { audioSchema } from './sections/audio.js';
 import { cloudSchema } from './sections/cloud.js';
+import { conversationSchema } from './sections/conversation.js';
 import { deviceSchema } from './sections/device.js';
 import { fleetSchema } from './sections/fleet.js';
 import { logSchema } from './sections/log.js';
 import { offlineSchema } from './sections/offline.js';
 import { supervisorSchema } from './sections/supervisor.js';
+import { toolsSchema } from './sections/tools.js';
 import { updateSchema } from './sections/update.js';
 
 export const configSchema = z.strictObject({
@@ -19,6 +21,8 @@ export const configSchema = z.strictObject({
   supervisor: supervisorSchema,
   audio: audioSchema,
   cloud: cloudSchema,
+  conversation: conversationSchema,
+  tools: toolsSchema,
   fleet: fleetSchema,
   offline: offlineSchema,
   update: updateSchema,

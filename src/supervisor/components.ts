@@ -4,6 +4,7 @@
  */
 import { AudioComponent } from '../audio/component.js';
 import type { Config } from '../config/schema.js';
+import { ConversationComponent } from '../conversation/component.js';
 import { FleetComponent } from '../fleet/fleet-component.js';
 import { OfflineComponent } from '../offline/offline-component.js';
 import type { Component } from './component.js';
@@ -17,6 +18,9 @@ export function buildComponents(_config: Config, env: NodeJS.ProcessEnv = proces
   list.push(new AudioComponent());
   // Offline after audio (it listens to the mic and speaks locally when the cloud cannot).
   list.push(new OfflineComponent());
+  // Conversation after offline (it wraps its cloud sessions with offline's link signals); with
+  // cloud.provider none it connects nowhere.
+  list.push(new ConversationComponent());
   if (env.VOICETERM_DEBUG_HOOKS === '1') list.push(new DebugHooks());
   return list;
 }

@@ -23,7 +23,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { DEFAULT_LIVE_TIMING, LiveSim, type LiveTurnTiming } from './live-session.js';
 import { RealtimeSim } from './realtime-session.js';
 import { LoopbackScript, type RecordedClientEvent, type SessionInfo } from './script.js';
-import type { SimSession } from './session-base.js';
+import type { AgentVoice, SimSession } from './session-base.js';
 
 export interface LoopbackOptions {
   /** The key clients must present; '' accepts any. */
@@ -34,6 +34,8 @@ export interface LoopbackOptions {
   liveTiming?: Partial<LiveTurnTiming>;
   /** Live expires_at = start + this (default 3600 s). */
   liveLifetimeS?: number;
+  /** The agent's voice (default: a deterministic speech-like signal, voice.ts). */
+  agentVoice?: AgentVoice;
 }
 
 export class LoopbackCloud {
@@ -91,6 +93,7 @@ export class LoopbackCloud {
       now: () => this.now(),
       id: `sess_${++this.seq}`,
       pace: api === 'realtime' ? (this.opts.realtimePace ?? 4) : (this.opts.livePace ?? 1),
+      voice: this.opts.agentVoice,
     };
     const sim: SimSession =
       api === 'realtime'

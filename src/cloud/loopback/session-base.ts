@@ -15,7 +15,12 @@ export interface SessionDeps {
   /** Agent audio sent per second of wall time, in seconds (1 = real time). */
   pace: number;
   id: string;
+  /** Agent voice override (e.g. espeak-ng speech in benches); default: synthVoice. */
+  voice?: AgentVoice;
 }
+
+/** Makes the agent's audio for a reply: PCM16 at `rate`. */
+export type AgentVoice = (text: string, rate: number, durationMs: number | undefined) => Int16Array;
 
 export interface Stream {
   itemId: string;
@@ -49,6 +54,7 @@ export abstract class SimSession {
   }
 
   protected voiceFor(text: string, durationMs: number | undefined, rate: number): Int16Array {
+    if (this.d.voice) return this.d.voice(text, rate, durationMs);
     const f = synthVoice({
       rate,
       durationMs: durationMs ?? speechDurationMs(text),

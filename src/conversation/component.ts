@@ -1,0 +1,189 @@
+/**
+ * The `conversation` component: runs the front-end on the audio component's frames, the duplex
+ * engine, the cloud session keeper and the tools. With `cloud.provider: none` (the embedded
+ * default) or no API key it connects nowhere and the offline flow serves the terminal.
+ *
+ * Cooperation with `offline` (when present): each provider is wrapped with watchProvider() so link
+ * health sees every event; offline.mode ≠ cloud gates cloud audio both ways; offline.resume
+ * history goes into the next session's context; clean front-end frames are fed to the offline
+ * recogniser, so it needs no echo gate of its own.
+ */
+import { join } from 'node:path';
+import type { AudioDevice } from '../audio/device.js';
+import { GptLiveProvider } from '../cloud/gpt-live/adapter.js';
+import { OpenAIRealtimeProvider } from '../cloud/openai-realtime/adapter.js';
+import type { RealtimeProvider } from '../cloud/provider.js';
+import { resolveStateDir } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { FrontendProcessor } from '../frontend/types.js';
+import { Redactor } from '../observability/redaction.js';
+import type { LinkSignals } from '../offline/link-health.js';
+import { watchProvider } from '../offline/provider-watch.js';
+import type { Component, ComponentContext, ComponentHealth } from '../supervisor/component.js';
+import type { ToolRunner } from '../tools/runner.js';
+import { buildToolRunner } from '../tools/setup.js';
+import type { EngineTrace } from './engine.js';
+import { ConversationSession } from './session.js';
+import './events.js';
+
+interface OfflineLike extends Component {
+  linkSignals: LinkSignals;
+  feedCleanFrame(clean: Float32Array, rate: number, nearEnd: boolean, speechStart: boolean): void;
+}
+
+export interface ConversationComponentOptions {
+  device?: AudioDevice;
+  frontend?: FrontendProcessor;
+  /** Tests: build the provider differently (e.g. point at the loopback double). */
+  createProvider?: (config: Config) => RealtimeProvider;
+}
+
+/** The offline component's link signals, if it runs (its getter throws while it is stopped). */
+function linkSignalsOf(offline: OfflineLike | undefined): LinkSignals | undefined {
+  try {
+    return offline?.linkSignals;
+  } catch {
+    return undefined;
+  }
+}
+
+export function providerFromConfig(config: Config): RealtimeProvider {
+  const c = config.cloud;
+  const endpoint = {
+    baseUrl: c.baseUrl,
+    auth: c.auth,
+    apiKey: c.apiKey,
+    connectTimeoutMs: c.connectTimeoutMs,
+  };
+  if (c.provider === 'gpt-live')
+    return new GptLiveProvider({ ...endpoint, model: c.liveModel, voice: c.voice, rate: c.liveRate });
+  return new OpenAIRealtimeProvider({
+    ...endpoint,
+    model: c.model,
+    voice: c.voice,
+    transcriptionModel: c.transcriptionModel || undefined,
+  });
+}
+
+export class ConversationComponent implements Component {
+  readonly name = 'conversation';
+  private session?: ConversationSession;
+  private tools?: ToolRunner;
+  private summary = 'not started';
+  private linkUp = false;
+  private readonly counts = { bargeIns: 0, falseStops: 0, backchannels: 0, turns: 0 };
+  private unsub: Array<() => void> = [];
+
+  constructor(private readonly opts: ConversationComponentOptions = {}) {}
+
+  async start(ctx: ComponentContext): Promise<void> {
+    const cfg = ctx.config;
+    if (cfg.cloud.provider === 'none') {
+      this.summary = 'cloud off (provider none)';
+      return;
+    }
+    if (!cfg.cloud.apiKey && !this.opts.createProvider) {
+      this.summary = 'cloud off (no API key)';
+      ctx.logger.warn('cloud.provider is set but no API key: not connecting (offline flow serves)');
+      return;
+    }
+    const device = this.opts.device ?? ctx.lookup<Component & { device?: AudioDevice }>('audio')?.device;
+    if (!device) throw new Error('no audio device (is the audio component running?)');
+    // Loaded only when a cloud session will run: onnxruntime is heavy for a terminal without one.
+    const frontend = this.opts.frontend ?? new (await import('../frontend/pipeline.js')).FrontendPipeline();
+    const offline = ctx.lookup<OfflineLike>('offline');
+    const stateDir = resolveStateDir(cfg.supervisor.stateDir, process.env);
+    const redactor = new Redactor();
+    const tools = buildToolRunner(cfg.tools, {
+      auditDir: cfg.tools.audit.dir || join(stateDir, 'audit'),
+      redact: (v) => redactor.redactDeep(v),
+      reply: (callId, output) => this.session?.keeper.current?.sendToolResult(callId, output),
+      ask: (text) => this.session?.keeper.current?.prompt(text),
+      onAuditError: (err) => ctx.logger.error({ err }, 'audit log write failed'),
+      onTrace: (t) => ctx.bus.emit('conversation.tool', t),
+    });
+    this.tools = tools.runner;
+    const create = () => {
+      const p = (this.opts.createProvider ?? providerFromConfig)(cfg);
+      // Link health (offline flow) sees every event and every connect attempt of every session.
+      const signals = linkSignalsOf(offline);
+      return signals ? watchProvider(p, signals) : p;
+    };
+    const session = new ConversationSession({
+      device,
+      frontend,
+      kind: cfg.cloud.provider,
+      bargeIn: cfg.conversation.bargeIn,
+      turn: cfg.conversation.turn,
+      tools: tools.runner,
+      keeper: {
+        create,
+        instructions: cfg.cloud.instructions,
+        tools: tools.specs,
+        backoff: cfg.cloud.reconnect,
+        capMs: cfg.cloud.rotation.capS * 1000,
+        rotateMarginMs: cfg.cloud.rotation.marginS * 1000,
+        hardMarginMs: cfg.cloud.rotation.hardMarginS * 1000,
+        historyLines: cfg.cloud.historyLines,
+        onError: (err) => ctx.logger.warn({ err: (err as Error).message }, 'cloud connect failed'),
+      },
+      onTrace: (t) => this.trace(ctx, t, cfg.cloud.provider === 'gpt-live' ? offline : undefined),
+      onKeeperEvent: (e) => {
+        if (e.type === 'link') {
+          this.linkUp = e.up;
+          ctx.bus.emit('conversation.link', { up: e.up, reason: e.reason ?? '', generation: e.generation });
+          ctx.logger.info({ up: e.up, reason: e.reason, generation: e.generation }, 'cloud session');
+        } else if (e.type === 'ignored') ctx.logger.warn({ reason: e.reason }, 'server event skipped');
+        else if (e.type === 'error')
+          ctx.logger.warn({ code: e.code, message: e.message }, 'server error event');
+      },
+      onFrontendFrame: offline
+        ? (f) => offline.feedCleanFrame(f.clean, frontend.rate, f.nearEndLikely, f.speechStart)
+        : undefined,
+    });
+    this.session = session;
+    this.unsub.push(
+      ctx.bus.on('offline.mode', ({ mode }) => session.setCloudActive(mode === 'cloud')),
+      ctx.bus.on('offline.resume', ({ history }) => {
+        for (const h of history) session.keeper.remember(h);
+      }),
+    );
+    session.start();
+    ctx.every('session', 1000, () => {
+      session.tick();
+      this.summary = `${cfg.cloud.provider} ${this.linkUp ? 'up' : 'down'}, ${this.counts.turns} turns, ${this.counts.bargeIns} barge-ins`;
+    });
+    this.summary = `${cfg.cloud.provider} connecting`;
+  }
+
+  /** `liveOffline`: the offline component when the model takes turns itself (GPT-Live). */
+  private trace(ctx: ComponentContext, t: EngineTrace, liveOffline?: OfflineLike): void {
+    if (t.type === 'bargein.confirmed') this.counts.bargeIns++;
+    if (t.type === 'bargein.released')
+      this.counts[t.kind === 'backchannel' ? 'backchannels' : 'falseStops']++;
+    if (t.type === 'turn.end' && t.committed) {
+      this.counts.turns++;
+      // Live takes turns itself (no commit); link health still needs to know an answer is due.
+      linkSignalsOf(liveOffline)?.responseExpected(performance.now());
+    }
+    ctx.bus.emit('conversation.trace', t);
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsub.splice(0)) u();
+    this.tools?.cancelPending();
+    await this.session?.stop();
+    this.session = undefined;
+  }
+
+  health(): ComponentHealth {
+    const s = this.session;
+    return {
+      healthy: true,
+      summary: this.summary,
+      details: s
+        ? { link: this.linkUp, ...this.counts, keeper: { ...s.keeper.stats }, session: { ...s.stats } }
+        : undefined,
+    };
+  }
+}
