@@ -8,7 +8,7 @@ import { Backoff } from '../supervisor/backoff.js';
 export class ReconnectScheduler {
   private readonly backoff: Backoff;
   private timer?: NodeJS.Timeout;
-  private connectedAt = 0;
+  private connectedAt?: number;
   attempts = 0;
 
   constructor(
@@ -29,8 +29,8 @@ export class ReconnectScheduler {
 
   /** Schedule `attempt` after the next backoff delay; returns the delay. Replaces a pending one. */
   schedule(attempt: () => void, now = performance.now()): number {
-    if (this.connectedAt > 0 && now - this.connectedAt >= this.stableMs) this.backoff.reset();
-    this.connectedAt = 0;
+    if (this.connectedAt !== undefined && now - this.connectedAt >= this.stableMs) this.backoff.reset();
+    this.connectedAt = undefined;
     const delay = this.backoff.next();
     this.cancel();
     this.attempts++;

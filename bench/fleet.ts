@@ -1,0 +1,244 @@
+/**
+ * `npm run bench -- fleet [--quick]`: no-loss and last-will figures against Debian's mosquitto.
+ *
+ * The real supervisor (`node dist/src/main.js run`) publishes numbered synthetic events (debug
+ * hook) at a steady rate; the broker is stopped for `outage_s`; in the middle of the outage the
+ * supervisor is killed with SIGKILL and started again (as systemd would); the broker comes back; a
+ * subscriber with a persistent session counts every event by number (lost) and by dedupe id
+ * (duplicates). Finally `offline_visible_ms` is the time from another kill -9 to the retained
+ * `offline` status at a subscriber (target ≤ 1.5 × keepalive).
+ *
+ * Full mode: 10-minute outage with the crash at 5 min. --quick: 12 s outage (CI).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { appRoot } from '../src/config/load.js';
+import { startMosquitto } from '../test/helpers/mosquitto.js';
+
+export interface OutageOptions {
+  ratePerS: number;
+  steadyS: number;
+  outageS: number;
+  /** Seconds into the outage when the supervisor is killed and restarted. */
+  crashAtS: number;
+  afterS: number;
+  keepaliveS: number;
+  log?: (msg: string) => void;
+}
+
+export interface OutageResult {
+  events_sent: number;
+  events_received: number;
+  lost: number;
+  duplicates: number;
+  out_of_order: number;
+  outage_s: number;
+  offline_visible_ms: number;
+  keepalive_s: number;
+  queue_bytes_peak: number;
+  bytes_per_min_steady: number;
+  events_per_s: number;
+  drain_s: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Device {
+  child: ChildProcess;
+  lines: string[];
+}
+
+function startDevice(configPath: string, ratePerS: number): Device {
+  const main = join(appRoot(), 'dist', 'src', 'main.js');
+  const env = {
+    ...process.env,
+    VOICETERM_DEBUG_HOOKS: '1',
+    VOICETERM_FLEET_SYNTHETIC_EVENTS_PER_S: String(ratePerS),
+  };
+  const child = spawn(process.execPath, [main, 'run', '--config', configPath], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const keep = (d: Buffer) => {
+    lines.push(...String(d).split('\n').filter(Boolean));
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, lines };
+}
+
+async function stopDevice(d: Device, signal: NodeJS.Signals): Promise<void> {
+  if (d.child.exitCode !== null || d.child.signalCode !== null) return;
+  const gone = new Promise<void>((r) => d.child.once('exit', () => r()));
+  d.child.kill(signal);
+  await gone;
+}
+
+function dirBytes(dir: string): number {
+  try {
+    return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function until(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
+  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const broker = await startMosquitto({ persistence: true });
+  const work = mkdtempSync(join(tmpdir(), 'vt-fleet-bench-'));
+  const deviceId = `bench${process.pid}`;
+  const stateDir = join(work, 'state');
+  const configPath = join(work, 'config.yaml');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      device: { id: deviceId },
+      supervisor: { stateDir },
+      log: { level: 'warn' },
+      fleet: {
+        broker: { url: broker.url, keepaliveS: o.keepaliveS },
+        reconnect: { initialMs: 200, maxMs: 2000 },
+      },
+    }),
+  );
+  const seenIds = new Set<string>();
+  const seenN = new Set<number>();
+  let received = 0;
+  let duplicates = 0;
+  let outOfOrder = 0;
+  let lastN = 0;
+  let steadyBytes = 0;
+  let counting = false;
+  let status = '';
+  let statusAt = 0;
+  const sub: MqttClient = mqtt.connect(broker.url, {
+    clientId: `${deviceId}-sub`,
+    clean: false,
+    reconnectPeriod: 200,
+    protocolVersion: 5,
+  });
+  sub.on('message', (topic, payload) => {
+    if (counting) steadyBytes += topic.length + payload.length;
+    if (topic.endsWith('/status')) {
+      status = (JSON.parse(String(payload)) as { state: string }).state;
+      statusAt = performance.now();
+      return;
+    }
+    if (!topic.endsWith('/events')) return;
+    const e = JSON.parse(String(payload)) as { id: string; kind: string; data: { n: number } };
+    if (e.kind !== 'synthetic') return;
+    received++;
+    if (seenIds.has(e.id)) {
+      duplicates++;
+      return;
+    }
+    seenIds.add(e.id);
+    if (e.data.n <= lastN) outOfOrder++;
+    lastN = Math.max(lastN, e.data.n);
+    seenN.add(e.data.n);
+  });
+  await new Promise<void>((r) => sub.once('connect', () => r()));
+  await sub.subscribeAsync(`voiceterm/${deviceId}/#`, { qos: 1 });
+  const devices: Device[] = [];
+  try {
+    let dev = startDevice(configPath, o.ratePerS);
+    devices.push(dev);
+    await until(() => status === 'online', 15_000, 'the device online');
+    log(`fleet bench: device online; steady ${o.steadyS} s at ${o.ratePerS} events/s`);
+    counting = true;
+    await sleep(o.steadyS * 1000);
+    counting = false;
+    const bytesPerMin = Math.round((steadyBytes / o.steadyS) * 60);
+
+    const queueDir = join(stateDir, 'fleet-queue');
+    let peak = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, dirBytes(queueDir));
+    }, 200);
+    log(`fleet bench: broker down for ${o.outageS} s, crash at ${o.crashAtS} s`);
+    const outageStart = performance.now();
+    await broker.stop();
+    await sleep(o.crashAtS * 1000);
+    await stopDevice(dev, 'SIGKILL');
+    dev = startDevice(configPath, o.ratePerS);
+    devices.push(dev);
+    await sleep(Math.max(0, o.outageS - o.crashAtS) * 1000);
+    await broker.start();
+    const outageS = (performance.now() - outageStart) / 1000;
+    log('fleet bench: broker back');
+    const drainStart = performance.now();
+    await sleep(o.afterS * 1000);
+    clearInterval(sampler);
+    await stopDevice(dev, 'SIGTERM');
+    const sent = Number(readFileSync(join(stateDir, 'fleet-synthetic-n'), 'utf8'));
+    // Whatever the clean stop left queued goes out with the next start (no new events now).
+    dev = startDevice(configPath, 0);
+    devices.push(dev);
+    const complete = () => {
+      for (let n = 1; n <= sent; n++) if (!seenN.has(n)) return false;
+      return true;
+    };
+    await until(complete, 60_000, `all ${sent} events`).catch((err) =>
+      log(`${err}\n${dev.lines.slice(-30).join('\n')}`),
+    );
+    const drainS = (performance.now() - drainStart) / 1000;
+    await until(() => status === 'online', 30_000, 'online again');
+
+    // Last will: kill -9 → retained offline at the subscriber.
+    const killAt = performance.now();
+    await stopDevice(dev, 'SIGKILL');
+    await until(
+      () => status === 'offline' && statusAt > killAt,
+      o.keepaliveS * 3000,
+      'offline after kill -9',
+    ).catch((err) => log(String(err)));
+    const offlineMs = status === 'offline' && statusAt > killAt ? Math.round(statusAt - killAt) : -1;
+
+    let lost = 0;
+    for (let n = 1; n <= sent; n++) if (!seenN.has(n)) lost++;
+    return {
+      events_sent: sent,
+      events_received: seenN.size,
+      lost,
+      duplicates,
+      out_of_order: outOfOrder,
+      outage_s: Math.round(outageS * 10) / 10,
+      offline_visible_ms: offlineMs,
+      keepalive_s: o.keepaliveS,
+      queue_bytes_peak: peak,
+      bytes_per_min_steady: bytesPerMin,
+      events_per_s: o.ratePerS,
+      drain_s: Math.round(drainS * 10) / 10,
+    };
+  } catch (err) {
+    for (const d of devices) process.stderr.write(`${d.lines.slice(-20).join('\n')}\n`);
+    throw err;
+  } finally {
+    for (const d of devices) await stopDevice(d, 'SIGKILL');
+    sub.end(true);
+    await broker.dispose();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const quick = args.includes('--quick');
+  const opts: OutageOptions = quick
+    ? { ratePerS: 20, steadyS: 5, outageS: 12, crashAtS: 6, afterS: 5, keepaliveS: 5 }
+    : { ratePerS: 20, steadyS: 60, outageS: 600, crashAtS: 300, afterS: 30, keepaliveS: 10 };
+  const result = await outageScenario(opts);
+  return { mode: quick ? 'quick' : 'full', ...result };
+}

@@ -1,0 +1,33 @@
+/**
+ * Acceptance 1 and 2 against Debian's mosquitto: a steady stream of numbered events, the broker
+ * stopped for a while, the supervisor killed with SIGKILL in the middle of the outage and started
+ * again; every event arrives (at least once, deduplicated by id), in order; then a kill -9 shows
+ * the retained `offline` within 1.5 × keepalive. The scenario is the fleet bench's, shortened.
+ */
+import { describe, expect, it } from 'vitest';
+import { type OutageResult, outageScenario } from '../../bench/fleet.js';
+
+describe('fleet: no loss across a broker outage with a crash inside it', () => {
+  let result: OutageResult;
+
+  it('delivers every event at least once, in order, deduplicable by id', async () => {
+    result = await outageScenario({
+      ratePerS: 20,
+      steadyS: 2,
+      outageS: 8,
+      crashAtS: 4,
+      afterS: 3,
+      keepaliveS: 5,
+    });
+    expect(result.events_sent).toBeGreaterThan(20); // how many depends on the load of the machine
+    expect(result.lost).toBe(0);
+    expect(result.events_received).toBe(result.events_sent);
+    expect(result.out_of_order).toBe(0);
+    expect(result.queue_bytes_peak).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('shows the retained offline status within 1.5 × keepalive after kill -9', () => {
+    expect(result.offline_visible_ms).toBeGreaterThanOrEqual(0);
+    expect(result.offline_visible_ms).toBeLessThanOrEqual(1.5 * result.keepalive_s * 1000);
+  });
+});
