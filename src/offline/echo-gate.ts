@@ -7,7 +7,9 @@
  *
  * It also decides what the recogniser hears: with no canceller, feeding it our own prompt would
  * make it "answer" for the customer ("…talk to a crew member?" contains an answer). So frames with
- * the far end active and no near-end speech are replaced by silence. To keep the start of a
+ * the far end active and no near-end speech are replaced by comfort noise at the room's measured
+ * noise floor — not digital zeros: pocketsphinx's noise estimate locks onto a zero floor and then
+ * decodes the next real audio badly ("talk to a person" came out as "pardon"). To keep the start of a
  * barge-in, the feed runs `lookaheadFrames` behind the mic and the decision is taken with that
  * look-ahead. When the front-end exists, its echo-cancelled `clean` signal and `nearEndLikely`
  * replace all this (OfflineComponent.feedCleanFrame).
@@ -17,6 +19,7 @@
 
 export interface EchoGateOptions {
   frameSamples: number;
+  /** How far above the echo estimate the mic must be to count as the customer (default 12 dB). */
   marginDb?: number;
   onsetFrames?: number;
   releaseFrames?: number;
@@ -42,6 +45,8 @@ export class EchoGate {
   private near = false;
   private nearSince = -1;
   private frameNo = 0;
+  private noisePow = 1e-7;
+  private rng = 0x9e3779b9;
   private readonly delay: Float32Array[];
   private readonly delayFar: Uint8Array;
   /** The frame to hand to the recogniser after process(); owned here, reused. */
@@ -50,7 +55,7 @@ export class EchoGate {
   speechStart = false;
 
   constructor(o: EchoGateOptions) {
-    this.margin = 10 ** ((o.marginDb ?? 8) / 10);
+    this.margin = 10 ** ((o.marginDb ?? 12) / 10);
     this.onset = o.onsetFrames ?? 5;
     this.release = o.releaseFrames ?? 30;
     this.lookahead = o.lookaheadFrames ?? 15;
@@ -91,6 +96,8 @@ export class EchoGate {
       const ratio = Math.min(10, Math.max(1e-6, pm / refMax));
       this.coupling = Math.exp((1 - a) * Math.log(this.coupling) + a * Math.log(ratio));
     }
+    // The room's noise floor, learned where only noise can be: nothing playing, nobody talking.
+    if (!farActive && !candidate) this.noisePow = 0.95 * this.noisePow + 0.05 * Math.max(pm, 1e-10);
     this.speechStart = false;
     if (candidate) {
       this.quiet = 0;
@@ -110,8 +117,21 @@ export class EchoGate {
     const out = (this.frameNo + 1) % (this.lookahead + 1);
     const outFrameNo = this.frameNo - this.lookahead;
     const keep = this.delayFar[out] === 0 || (this.near && outFrameNo >= this.nearSince - this.lookahead);
-    if (outFrameNo < 0 || !keep) this.feed.fill(0);
+    if (outFrameNo < 0 || !keep) this.comfortNoise();
     else this.feed.set(this.delay[out]);
     this.frameNo++;
+  }
+
+  /** Uniform white noise at the learned floor (xorshift32: deterministic, no allocation). */
+  private comfortNoise(): void {
+    const a = Math.sqrt(3 * this.noisePow);
+    let r = this.rng;
+    for (let i = 0; i < this.feed.length; i++) {
+      r ^= r << 13;
+      r ^= r >>> 17;
+      r ^= r << 5;
+      this.feed[i] = a * (2 * ((r >>> 0) / 4294967296) - 1);
+    }
+    this.rng = r;
   }
 }

@@ -222,7 +222,14 @@ export class OfflineComponent implements Component {
 
   private speechStarted(): void {
     this.lastActivity = this.now();
-    if (this.mode !== 'cloud' && this.out?.speaking) this.runner?.bargeIn();
+    if (this.mode === 'cloud') return;
+    if (!this.runner) this.engage(this.mode);
+    else if (this.out?.speaking) this.runner.bargeIn();
+  }
+
+  private conversationActive(): boolean {
+    if (this.now() - this.lastActivity <= ACTIVE_WINDOW_MS) return true;
+    return !!this.ctx && conversationLockFor(this.ctx.bus).isHeld();
   }
 
   private utterance(text: string): void {
@@ -230,7 +237,8 @@ export class OfflineComponent implements Component {
     if (!ctx || this.mode !== 'offline') return;
     ctx.logger.info({ text }, 'offline: heard');
     this.lastActivity = this.now();
-    // Someone talks to an offline terminal that was silent: greet them with the flow first.
+    // Someone talks to an offline terminal that was silent: the flow starts (its prompt is cut at
+    // once if what they said already answers it).
     if (!this.runner) this.engage('offline');
     this.runner?.heard(text);
   }
@@ -263,9 +271,9 @@ export class OfflineComponent implements Component {
     ctx.logger.info({ from: prev, to: next, reason }, 'offline: mode');
     ctx.bus.emit('offline.mode', { mode: next, reason });
     this.disengage();
-    if (next === 'killed') this.engage('killed');
-    else if (next === 'offline' && this.now() - this.lastActivity <= ACTIVE_WINDOW_MS) this.engage('offline');
-    else if (next === 'offline' && conversationLockFor(ctx.bus).isHeld()) this.engage('offline');
+    // Speak at once if someone is being served; otherwise wait until a person starts talking
+    // (speechStarted / utterance): an empty lane at boot needs no announcement.
+    if (next !== 'cloud' && this.conversationActive()) this.engage(next);
     if (next === 'cloud' && this.offlineTranscript.length) {
       const history: OfflineHistoryLine[] = this.offlineTranscript.map((t) => ({
         role: t.role === 'customer' ? 'user' : 'agent',

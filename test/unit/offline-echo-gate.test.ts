@@ -9,19 +9,24 @@ function tone(freq: number, amp: number, frame: number, out: Float32Array): Floa
 }
 
 describe('echo gate (no-AEC barge-in stand-in)', () => {
-  it('echo alone never counts as the customer, and the recogniser hears silence instead of our prompt', () => {
+  it('echo alone never counts as the customer, and the recogniser hears comfort noise instead of our prompt', () => {
     const g = new EchoGate({ frameSamples: N });
     const ref = new Float32Array(N);
     const mic = new Float32Array(N);
     let fed = 0;
+    let echo = 0;
     for (let f = 0; f < 300; f++) {
       tone(440, 0.5, f, ref);
       for (let i = 0; i < N; i++) mic[i] = ref[i] * 0.3; // echo at −10 dB
       g.process(mic, ref);
       expect(g.nearEnd).toBe(false);
-      for (let i = 0; i < N; i++) fed += Math.abs(g.feed[i]);
+      for (let i = 0; i < N; i++) {
+        fed += g.feed[i] * g.feed[i];
+        echo += mic[i] * mic[i];
+      }
     }
-    expect(fed).toBe(0);
+    expect(fed).toBeGreaterThan(0); // never digital silence (it upsets the decoder's noise estimate)
+    expect(10 * Math.log10(fed / echo)).toBeLessThan(-50);
     expect(g.couplingDb).toBeGreaterThan(-11.5);
     expect(g.couplingDb).toBeLessThan(-9);
   });
@@ -37,7 +42,7 @@ describe('echo gate (no-AEC barge-in stand-in)', () => {
       tone(440, 0.5, f, ref);
       for (let i = 0; i < N; i++) mic[i] = ref[i] * 0.3;
       if (f >= 100) {
-        tone(180, 0.5, f, near);
+        tone(180, 0.8, f, near); // ≈ 17 dB over the echo: above the 12 dB margin
         for (let i = 0; i < N; i++) mic[i] += near[i];
       }
       g.process(mic, ref);
@@ -58,7 +63,7 @@ describe('echo gate (no-AEC barge-in stand-in)', () => {
       g.process(mic, ref);
       seen.push(g.feed[0]);
     }
-    expect(seen.slice(0, 3)).toEqual([0, 0, 0]);
+    for (const x of seen.slice(0, 3)) expect(Math.abs(x)).toBeLessThan(1e-3); // comfort noise while the delay fills
     expect(seen[3]).toBeCloseTo(0);
     expect(seen[9]).toBeCloseTo(0.06);
   });
