@@ -5,6 +5,8 @@
 # scratch copy of binding.gyp + the native sources under build-arm64/, output goes to OUT.
 #
 # Usage: deploy/arm64/cross-build.sh [OUT]        default OUT: build-arm64/Release
+# Env:   VT_NATIVE_SRC  project tree holding binding.gyp + src/ (default: this checkout; the bundle
+#                       script points it at its source snapshot)
 # Needs: g++-aarch64-linux-gnu, python3, make; the project's node_modules (node-gyp, node-addon-api).
 # N-API addons are ABI-stable, so the host Node's headers serve any arm64 Node >= the same N-API level.
 set -euo pipefail
@@ -13,14 +15,15 @@ OUT=${1:-$ROOT/build-arm64/Release}
 log() { echo "[arm64-cross] $*" >&2; }
 command -v aarch64-linux-gnu-g++ >/dev/null || { log "install g++-aarch64-linux-gnu first"; exit 1; }
 SYSROOT=$("$ROOT/deploy/arm64/sysroot.sh")
+PROJECT=${VT_NATIVE_SRC:-$ROOT}
 
 # A scratch project inside the repo so require('node-addon-api') in binding.gyp resolves to the
 # project's node_modules; only binding.gyp and the native sources are copied.
-SCRATCH=$ROOT/build-arm64/gyp
+SCRATCH=$PROJECT/build-arm64/gyp
 rm -rf "$SCRATCH"; mkdir -p "$SCRATCH"
-cp "$ROOT/binding.gyp" "$SCRATCH/"
-(cd "$ROOT" && git ls-files -co --exclude-standard -- 'src/*.c' 'src/*.cc' 'src/*.cpp' 'src/*.h' 'src/*.hh' 'src/*.hpp' 'src/*.gypi' \
-  | tar -cf - -T -) | tar -xf - -C "$SCRATCH"
+cp "$PROJECT/binding.gyp" "$SCRATCH/"
+(cd "$PROJECT" && find src \( -name '*.c' -o -name '*.cc' -o -name '*.cpp' -o -name '*.h' -o -name '*.hh' -o -name '*.hpp' -o -name '*.gypi' \) -print0 \
+  | tar --null -cf - -T -) | tar -xf - -C "$SCRATCH"
 
 NODE_GYP=$ROOT/node_modules/node-gyp/bin/node-gyp.js
 [ -f "$NODE_GYP" ] || NODE_GYP=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
@@ -34,7 +37,7 @@ export CC_host=gcc CXX_host=g++
 # toolchain's own /usr/aarch64-linux-gnu.
 export CPPFLAGS="-I$SYSROOT/usr/include"
 export LDFLAGS="-L$SYSROOT/usr/lib/aarch64-linux-gnu -Wl,-rpath-link,$SYSROOT/usr/lib/aarch64-linux-gnu"
-log "node-gyp rebuild --arch=arm64 (targets: $(grep -o '"target_name"[^,]*' "$ROOT/binding.gyp" | cut -d'"' -f4 | tr '\n' ' '))"
+log "node-gyp rebuild --arch=arm64 (targets: $(grep -o '"target_name"[^,]*' "$PROJECT/binding.gyp" | cut -d'"' -f4 | tr '\n' ' '))"
 (cd "$SCRATCH" && node "$NODE_GYP" rebuild --arch=arm64 "${nodedir[@]}" -j 2 >&2)
 
 mkdir -p "$OUT"
