@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- frontend [--quick] [--seeds 1,2] [--cases 12]`
+ * `npm run bench -- frontend [--quick] [--seeds 1,2] [--cases 12] [--models DIR]`
  *
  * Runs the front-end (ours), SpeexDSP (MDF + preprocessor, compiled here against libspeexdsp-dev) and
  * no AEC over a seeded synthetic corpus (bench/corpus/), and prints one JSON object keyed by system.
@@ -43,7 +43,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const quick = args.includes('--quick');
   const seeds = (arg(args, '--seeds') ?? (quick ? '1' : '1,2')).split(',').map(Number);
   const nCases = Number(arg(args, '--cases') ?? (quick ? 2 : 12));
-  const dir = defaultModelsDir();
+  const dir = arg(args, '--models') ?? defaultModelsDir();
   const pipe = new FrontendPipeline({ modelsDir: dir });
   const vad = new SileroVad(dir);
   const speex = buildSpeex();

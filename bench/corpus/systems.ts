@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BargeInDecision } from '../../src/frontend/decision.js';
+import { BargeInDecision, NoiseFloor } from '../../src/frontend/decision.js';
 import { FrontendPipeline } from '../../src/frontend/pipeline.js';
 import { SileroVad, VAD_CHUNK } from '../../src/frontend/vad.js';
 
@@ -37,10 +37,17 @@ export function runOurs(pipe: FrontendPipeline, mic: Float32Array, ref: Float32A
 export function vadStarts(vad: SileroVad, out: Float32Array): number[] {
   vad.reset();
   const d = new BargeInDecision();
+  const noise = new NoiseFloor();
   const starts: number[] = [];
   for (let i = 0; i + VAD_CHUNK <= out.length; i += VAD_CHUNK) {
-    const p = vad.process(out.subarray(i, i + VAD_CHUNK));
-    if (d.update({ speechProb: p, farEndActive: false, doubleTalk: false }) === 'speech_start') starts.push(i + VAD_CHUNK);
+    const chunk = out.subarray(i, i + VAD_CHUNK);
+    const p = vad.process(chunk);
+    let e = 0;
+    for (const v of chunk) e += v * v;
+    const outDb = 10 * Math.log10(e / VAD_CHUNK + 1e-12);
+    // references have no echo estimate: VAD + the same noise margin
+    const ev = d.update({ speechProb: p, farEndActive: false, outDb, echoDb: -120, noiseDb: noise.update(outDb), erleDb: 0 });
+    if (ev === 'speech_start') starts.push(i + VAD_CHUNK);
   }
   return starts;
 }

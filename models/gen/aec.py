@@ -43,7 +43,9 @@ CFG = dict(
     q0=1e-9,           # process-noise floor
     psi0=0.5,          # initial state uncertainty
     lam=0.85,          # smoothing of the suppressor's PSDs
-    leak=0.02,         # share of the echo estimate assumed to remain (nonlinear echo, misadjustment)
+    leak_min=0.005,    # bounds of the estimated share of the echo estimate that remains (nonlinear echo)
+    leak_max=0.5,
+    leak_smooth=0.98,  # smoothing of the leak statistics (~0.5 s)
     over_st=3.0,       # echo over-estimation, far end alone
     over_dt=1.0,       # echo over-estimation, double talk
     decay=0.79,        # residual echo hold per hop (about 10 dB per 100 ms)
@@ -86,6 +88,7 @@ def build():
     eprev, yprev, olap = st("eprev", [1, R]), st("yprev", [1, R]), st("olap", [1, R])
     Sey_r, Sey_i, Syy_s, See_s = st("Sey_r", [1, K]), st("Sey_i", [1, K]), st("Syy_s", [1, K]), st("See_s", [1, K])
     Rprev, Nn, GS, dtc = st("Rprev", [1, K]), st("N", [1, K]), st("GS", [1, K]), st("dtc", [1, 1])
+    Pey, Pyy = st("Pey", [1, 1]), st("Pyy", [1, 1])
 
     # ---- stage 1: partitioned-block frequency-domain Kalman filter ----------------------------
     xf = g.concat(xprev, ref, axis=1)                                   # [1,M]
@@ -134,10 +137,18 @@ def build():
     nSee = g.smooth(See_s, See, lam)
     eps = g.f(1e-10)
     Rcoh = g.div(g.abs2(nSey_r, nSey_i), g.add(nSyy, eps))
-    Rbase = g.maxi(g.add(Rcoh, g.scale(Syy, c["leak"])), g.scale(Rprev, c["decay"]))
+    # echo the linear filter cannot model (loudspeaker distortion): SpeexDSP's idea of a leak factor
+    # from the correlation of power *fluctuations* of error and echo estimate — the customer's speech
+    # does not fluctuate with the echo, so double talk does not inflate it
+    Eh, Yh = g.sub(See, nSee), g.sub(Syy, nSyy)
+    nPey = g.smooth(Pey, g.sumall(g.mul(Eh, Yh)), c["leak_smooth"])
+    nPyy = g.smooth(Pyy, g.sumall(g.sq(Yh)), c["leak_smooth"])
+    leak = g.op("Clip", g.div(nPey, g.add(nPyy, eps)), g.f(c["leak_min"]), g.f(c["leak_max"]))
+    Rbase = g.maxi(g.add(Rcoh, g.mul(Syy, leak)), g.scale(Rprev, c["decay"]))
     # noise floor: minimum tracking of what is not echo
+    # (only where echo does not dominate: under echo the floor holds, else it would collapse to 0)
     cand = g.maxi(g.sub(nSee, Rbase), g.f(1e-12))
-    nN = g.mini(cand, g.scale(Nn, c["noise_rise"]))
+    nN = g.where(g.gt(g.scale(nSee, 0.5), Rbase), g.mini(cand, g.scale(Nn, c["noise_rise"])), Nn)
     # double talk: error energy well above residual echo + noise, while the far end plays
     near = g.sumall(g.maxi(g.sub(See, g.add(Rbase, nN)), g.f(0.0)))
     far = g.gt(g.sumall(Syy), g.f(c["far_thr"]))
@@ -151,36 +162,41 @@ def build():
     xi = g.add(g.scale(g.div(GS, interf), c["alpha_dd"]),
                g.scale(g.maxi(g.sub(post, g.f(1.0)), g.f(0.0)), 1 - c["alpha_dd"]))
     gw = g.div(xi, g.add(xi, g.f(1.0)))
-    gmin = g.sqrt(g.div(g.add(g.scale(nN, c["gmin_noise"] ** 2), g.scale(Rres, c["gmin_echo"] ** 2)), interf))
+    # floors: deep where echo dominates, but never below a steady background at gmin_noise x the
+    # noise (comfort noise): a background that pumps with the echo would make the VAD see speech in
+    # every pause of the agent
+    gmin = g.mini(g.maxi(g.f(c["gmin_echo"]), g.scale(g.sqrt(g.div(nN, g.add(See, eps))), c["gmin_noise"])), g.f(1.0))
     gain2 = g.maxi(gw, gmin)
     nGS = g.mul(g.sq(gain2), See)
     ICw = np.vstack([IC, IS]) * win[None, :]
     yt = g.mm(g.concat(g.mul(eR, gain2), g.mul(eI, gain2), axis=1), g.const(f32(ICw)))  # [1,M]
     out = g.add(olap, g.slice(yt, 0, R, axis=1))
     nolap = g.slice(yt, R, M, axis=1)
-    # per-hop figures for the pipeline: [sum mic^2, sum e^2, sum echo-estimate PSD, sum residual echo PSD, double talk]
+    # per-hop figures for the pipeline: [sum mic^2, sum e^2, sum echo-estimate^2, sum residual echo PSD, double talk, sum noise PSD]
     info = g.concat(
-        g.unsq0(g.sumall(g.sq(mic))), g.unsq0(g.sumall(g.sq(e))), g.unsq0(g.sumall(Syy)),
-        g.unsq0(g.sumall(Rres)), g.unsq0(g.sumall(g.cast_f(dt))))
+        g.unsq0(g.sumall(g.sq(mic))), g.unsq0(g.sumall(g.sq(e))), g.unsq0(g.sumall(g.sq(yhat))),
+        g.unsq0(g.sumall(Rres)), g.unsq0(g.sumall(g.cast_f(dt))), g.unsq0(g.sumall(nN)))
 
     g.output(out, "out", [1, R])
-    g.output(info, "info", [5])
+    g.output(info, "info", [6])
     news = dict(xprev=ref, Xr=nXr, Xi=nXi, Wr=uWr, Wi=uWi, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
-                Sey_r=nSey_r, Sey_i=nSey_i, Syy_s=nSyy, See_s=nSee, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc)
+                Sey_r=nSey_r, Sey_i=nSey_i, Syy_s=nSyy, See_s=nSee, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nPey, Pyy=nPyy)
     for name, shape in state.items():
         g.output(news[name], "n_" + name, shape)
     init = {name: 0.0 for name in state}
     init["Psi"] = c["psi0"]
-    init["N"] = 1e-6
+    init["N"] = 1.0  # high: the minimum tracker falls to the real floor at once
     meta = dict(rate=16000, hop=R, dft=M, bins=K, partitions=P, constrainPerHop=NC, config=c,
                 state=[dict(name=n, shape=s, init=init[n]) for n, s in state.items()],
-                outputs=dict(out=[1, R], info=["mic_energy", "error_energy", "echo_est_psd", "residual_echo_psd",
-                                                "double_talk"]))
+                outputs=dict(out=[1, R], info=["mic_energy", "error_energy", "echo_est_energy", "residual_echo_psd",
+                                                "double_talk", "noise_psd"]))
     return g.model("voiceterm echo canceller: partitioned-block frequency-domain Kalman filter + residual "
                    "echo/noise suppressor; generated by models/gen/aec.py"), meta
 
 
 if __name__ == "__main__":
+    # AEC_CFG='{"leak": 0.05}' overrides constants for experiments (write those to another directory)
+    CFG.update(json.loads(os.environ.get("AEC_CFG", "{}")))
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
     model, meta = build()
     with open(os.path.join(out_dir, "aec.onnx"), "wb") as fh:

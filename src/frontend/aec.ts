@@ -18,9 +18,11 @@ export interface AecMeta {
 export interface AecInfo {
   micEnergy: number;
   errorEnergy: number;
-  echoEstimatePsd: number;
+  echoEstimateEnergy: number;
   residualEchoPsd: number;
   doubleTalk: boolean;
+  /** Background noise level at the canceller's output before suppression (minimum-tracked), dB. */
+  noiseDb: number;
 }
 
 export class EchoCanceller {
@@ -37,11 +39,12 @@ export class EchoCanceller {
   private readonly stateA: Map<string, Float32Array> = new Map();
   private readonly stateB: Map<string, Float32Array> = new Map();
   private flip = false;
+  private readonly psdScale: number;
   private hopCount = 0;
   /** Output of the last hop (10 ms behind the input: the suppressor's STFT overlap). */
   readonly out: Float32Array;
   private readonly infoBuf: Float32Array;
-  readonly info: AecInfo = { micEnergy: 0, errorEnergy: 0, echoEstimatePsd: 0, residualEchoPsd: 0, doubleTalk: false };
+  readonly info: AecInfo = { micEnergy: 0, errorEnergy: 0, echoEstimateEnergy: 0, residualEchoPsd: 0, doubleTalk: false, noiseDb: -120 };
 
   constructor(modelsDir: string) {
     const { bytes } = loadVerified(modelsDir, 'aec');
@@ -53,13 +56,14 @@ export class EchoCanceller {
     this.ref = new Float32Array(this.hop);
     this.cidx = new BigInt64Array(this.meta.constrainPerHop);
     this.out = new Float32Array(this.hop);
-    this.infoBuf = new Float32Array(5);
+    this.infoBuf = new Float32Array(6);
+    this.psdScale = (this.hop + 1) * this.hop;
     const common = {
       mic: floatTensor(this.mic, [1, this.hop]),
       ref: floatTensor(this.ref, [1, this.hop]),
       cidx: int64Tensor(this.cidx, [this.meta.constrainPerHop, 1]),
     };
-    const outs = { out: floatTensor(this.out, [1, this.hop]), info: floatTensor(this.infoBuf, [5]) };
+    const outs = { out: floatTensor(this.out, [1, this.hop]), info: floatTensor(this.infoBuf, [6]) };
     this.feeds = { ...common };
     this.feedsB = { ...common };
     this.fetches = { ...outs };
@@ -103,9 +107,11 @@ export class EchoCanceller {
     const inf = this.infoBuf;
     this.info.micEnergy = inf[0];
     this.info.errorEnergy = inf[1];
-    this.info.echoEstimatePsd = inf[2];
+    this.info.echoEstimateEnergy = inf[2];
     this.info.residualEchoPsd = inf[3];
     this.info.doubleTalk = inf[4] > 0.5;
+    // sum over bins of |STFT|^2 with the sqrt-Hann window → mean square per sample: / (bins * M/2)
+    this.info.noiseDb = 10 * Math.log10(inf[5] / (this.psdScale) + 1e-12);
     return this.out;
   }
 

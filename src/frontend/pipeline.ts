@@ -6,7 +6,7 @@
  * cleaned samples of frame n-1. Silero decides every 512 samples (32 ms).
  */
 import { EchoCanceller } from './aec.js';
-import { BargeInDecision, type DecisionConfig, defaultDecisionConfig } from './decision.js';
+import { BargeInDecision, type DecisionConfig, NoiseFloor, defaultDecisionConfig } from './decision.js';
 import { defaultModelsDir } from './models.js';
 import type { FrontendFrame, FrontendProcessor, FrontendStats } from './types.js';
 import { SileroVad, VAD_CHUNK } from './vad.js';
@@ -18,6 +18,8 @@ export interface FrontendOptions {
   farEndThreshold?: number;
   /** How long the far end counts as active after the reference goes quiet (the room's echo tail), ms. */
   farEndHangMs?: number;
+  /** Per-hop decay of the held echo estimate (0.9 ≈ -4.6 dB per 10 ms... per hop of 10 ms). */
+  echoHoldPerHop?: number;
 }
 
 const RATE = 16000;
@@ -35,7 +37,13 @@ export class FrontendPipeline implements FrontendProcessor {
   private readonly farThr: number;
   private readonly farHangHops: number;
   private farHang = 0;
-  private dtSinceChunk = false;
+  private readonly noise = new NoiseFloor();
+  /** Echo estimate energy per hop, held over the room's decay (so pauses between words don't drop it). */
+  private echoHeld = 0;
+  private chunkOutE = 0;
+  private chunkEchoE = 0;
+  private chunkN = 0;
+  private readonly echoHold: number;
   private micE = 1e-10;
   private outE = 1e-10;
   private frames = 0;
@@ -50,6 +58,7 @@ export class FrontendPipeline implements FrontendProcessor {
     this.frameSamples = this.aec.hop;
     this.farThr = opts.farEndThreshold ?? 1e-6;
     this.farHangHops = Math.round((opts.farEndHangMs ?? 300) / 10);
+    this.echoHold = opts.echoHoldPerHop ?? 0.9;
     this.partE = new Float32Array(this.aec.meta.partitions);
     this.frame = {
       index: 0,
@@ -72,6 +81,8 @@ export class FrontendPipeline implements FrontendProcessor {
     this.decision.reset();
     this.vadFill = 0;
     this.farHang = 0;
+    this.noise.reset();
+    this.echoHeld = this.chunkOutE = this.chunkEchoE = this.chunkN = 0;
     this.micE = this.outE = 1e-10;
     this.frame.echoDelayMs = undefined;
   }
@@ -96,12 +107,15 @@ export class FrontendPipeline implements FrontendProcessor {
     f.clean.set(out);
     const info = this.aec.info;
     f.doubleTalk = info.doubleTalk;
-    if (info.doubleTalk) this.dtSinceChunk = true;
+    this.echoHeld = Math.max(info.echoEstimateEnergy, this.echoHold * this.echoHeld);
     f.residualEchoDb = 10 * Math.log10(info.residualEchoPsd / (this.frameSamples * 2 * this.frameSamples) + 1e-12);
 
     // ERLE of the whole canceller (mic vs output), smoothed over ~1 s of far-end-only audio.
     let oE = 0;
     for (let i = 0; i < out.length; i++) oE += out[i] * out[i];
+    this.chunkOutE += oE;
+    this.chunkEchoE += this.echoHeld;
+    this.chunkN += out.length;
     if (f.farEndActive && !info.doubleTalk) {
       this.micE = 0.98 * this.micE + 0.02 * info.micEnergy;
       this.outE = 0.98 * this.outE + 0.02 * oE;
@@ -118,8 +132,20 @@ export class FrontendPipeline implements FrontendProcessor {
       if (this.vadFill === VAD_CHUNK) {
         this.vadFill = 0;
         f.speechProb = this.vad.process(this.vadBuf);
-        const ev = this.decision.update({ speechProb: f.speechProb, farEndActive: f.farEndActive, doubleTalk: this.dtSinceChunk });
-        this.dtSinceChunk = info.doubleTalk;
+        const outDb = 10 * Math.log10(this.chunkOutE / this.chunkN + 1e-12);
+        const echoDb = 10 * Math.log10(this.chunkEchoE / this.chunkN + 1e-12);
+        // background: the output's own floor, or the canceller's noise estimate (which stays right
+        // while echo covers the background and the output floor is the suppressor's)
+        const noiseDb = Math.max(this.noise.update(outDb), info.noiseDb);
+        this.chunkOutE = this.chunkEchoE = this.chunkN = 0;
+        const ev = this.decision.update({
+          speechProb: f.speechProb,
+          farEndActive: f.farEndActive,
+          outDb,
+          echoDb,
+          noiseDb,
+          erleDb: f.erleDb,
+        });
         if (ev === 'speech_start') f.speechStart = true;
         else if (ev === 'speech_end') f.speechEnd = true;
       }
