@@ -190,6 +190,14 @@ describe('RoomDevice: the simulated world', () => {
     });
   }
 
+  it('generates the same noise whatever the frame size (block-size independent generators)', async () => {
+    for (const type of ['white', 'pink', 'babble'] as const) {
+      const a = await recordRoom({ noise: { type, levelDbfs: -30 }, frameMs: 10 }, { durationMs: 600 });
+      const b = await recordRoom({ noise: { type, levelDbfs: -30 }, frameMs: 20 }, { durationMs: 600 });
+      expect(a.noise).toEqual(b.noise);
+    }
+  });
+
   it('sets an absolute noise level in dBFS', async () => {
     const r = await recordRoom({ noise: { type: 'pink', levelDbfs: -40 } }, { durationMs: 5000 });
     expect(db(rms(r.noise))).toBeCloseTo(-40, 1);
@@ -262,25 +270,29 @@ describe('RoomDevice: paced in real time', () => {
   });
 
   it('counts a capture xrun and skips ahead when a stall outlasts the capture buffer', async () => {
-    const dev = new RoomDevice({}, { paced: true, captureBufferFrames: 5 });
+    const dev = new RoomDevice({}, { paced: true, captureBufferFrames: 10 });
     const indices: number[] = [];
     const xruns: string[] = [];
     dev.on('frame', (f) => indices.push(f.index));
     dev.on('xrun', (d) => xruns.push(d));
     await dev.open();
     await new Promise((r) => setTimeout(r, 50));
-    const stallEnd = performance.now() + 200;
+    const stallEnd = performance.now() + 400;
     while (performance.now() < stallEnd);
     await new Promise((r) => setTimeout(r, 50));
     await dev.close();
-    expect(xruns).toEqual(['capture']);
-    expect(dev.stats().xrunsCapture).toBe(1);
+    // At least our stall (a loaded machine may add its own), each one counted and reported.
+    expect(xruns.length).toBeGreaterThanOrEqual(1);
+    expect(xruns.every((d) => d === 'capture')).toBe(true);
+    expect(dev.stats().xrunsCapture).toBe(xruns.length);
+    // Each xrun is a jump in the capture index (dropped frames), never an overlap.
     const gaps = indices
       .slice(1)
       .map((v, i) => v - indices[i])
       .filter((d) => d !== F);
-    expect(gaps.length).toBe(1);
-    expect(gaps[0]).toBeGreaterThan(5 * F);
+    expect(gaps.length).toBe(xruns.length);
+    expect(Math.max(...gaps)).toBeGreaterThan(20 * F);
+    expect(gaps.every((g) => g > F)).toBe(true);
   });
 
   it('sends a throwing frame handler to onHandlerError and keeps running', async () => {

@@ -99,12 +99,16 @@ export class PartitionedConvolver {
       // Spectrum of [previous block, current block] goes into the delay line.
       const re = this.workRe;
       const im = this.workIm;
-      re.set(this.pair);
+      for (let i = 0; i < 2 * B; i++) re[i] = this.pair[i];
       im.fill(0);
       this.fft.transform(re, im);
       this.xNewest = (this.xNewest + 1) % P;
-      this.xRe.set(re.subarray(0, bins), this.xNewest * bins);
-      this.xIm.set(im.subarray(0, bins), this.xNewest * bins);
+      // Plain loops, not set(subarray()): a subarray is a new object per block.
+      const xo = this.xNewest * bins;
+      for (let k = 0; k < bins; k++) {
+        this.xRe[xo + k] = re[k];
+        this.xIm[xo + k] = im[k];
+      }
       // Next block's tail = sum over partitions p (lag (p+1)·B) of H_p · X_{newest-p}.
       re.fill(0);
       im.fill(0);

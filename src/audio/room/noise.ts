@@ -1,26 +1,30 @@
 /**
- * Seeded noise sources, one sample at a time (no allocation): white Gaussian, pink (Paul Kellet's
- * refined filter, ±0.05 dB from 9 Hz up), and "babble-ish" — speech-shaped noise whose level is
- * modulated by several independent syllable-rate envelopes, like a few people talking at once in
- * the background. Babble is a stand-in, not speech: it has speech's spectrum tilt and its 3–6 Hz
+ * Seeded noise sources (no allocation): white Gaussian, pink (Paul Kellet's refined filter,
+ * ±0.05 dB from 9 Hz up), and "babble-ish" — speech-shaped noise whose level is modulated by
+ * several independent syllable-rate envelopes, like a few people talking at once in the
+ * background. Babble is a stand-in, not speech: it has speech's spectrum tilt and its 3–6 Hz
  * fluctuation, which is what trips up VADs, but no phonetic content.
+ *
+ * Sources fill whole blocks rather than returning one sample per call: a JS function that returns
+ * a double and is not inlined boxes it (garbage per sample); filling a typed array does not.
+ * Filter states live in typed arrays for the same reason (V8 boxes doubles stored in fields).
  */
 import { Rng } from './rng.js';
 
 export type NoiseType = 'none' | 'white' | 'pink' | 'babble';
 
 export interface NoiseSource {
-  /** Next sample at unit-ish level; the room scales it to the requested level after calibration. */
-  next(): number;
+  /** Write the next n samples (unit-ish level; the room calibrates the level) into dst. */
+  fill(dst: Float32Array | Float64Array, n: number): void;
 }
 
 export function createNoise(type: NoiseType, rate: number, seed: number): NoiseSource {
   const rng = new Rng(seed);
   switch (type) {
     case 'none':
-      return { next: () => 0 };
+      return { fill: (dst, n) => dst.fill(0, 0, n) };
     case 'white':
-      return { next: () => rng.gaussian() };
+      return new WhiteNoise(rng);
     case 'pink':
       return new PinkNoise(rng);
     case 'babble':
@@ -28,69 +32,94 @@ export function createNoise(type: NoiseType, rate: number, seed: number): NoiseS
   }
 }
 
-class PinkNoise implements NoiseSource {
-  private b0 = 0;
-  private b1 = 0;
-  private b2 = 0;
-  private b3 = 0;
-  private b4 = 0;
-  private b5 = 0;
-  private b6 = 0;
+class WhiteNoise implements NoiseSource {
   constructor(private readonly rng: Rng) {}
-  next(): number {
-    const w = this.rng.gaussian();
-    this.b0 = 0.99886 * this.b0 + w * 0.0555179;
-    this.b1 = 0.99332 * this.b1 + w * 0.0750759;
-    this.b2 = 0.969 * this.b2 + w * 0.153852;
-    this.b3 = 0.8665 * this.b3 + w * 0.3104856;
-    this.b4 = 0.55 * this.b4 + w * 0.5329522;
-    this.b5 = -0.7616 * this.b5 - w * 0.016898;
-    const out = this.b0 + this.b1 + this.b2 + this.b3 + this.b4 + this.b5 + this.b6 + w * 0.5362;
-    this.b6 = w * 0.115926;
-    return out * 0.2;
+  fill(dst: Float32Array | Float64Array, n: number): void {
+    for (let i = 0; i < n; i++) dst[i] = this.rng.gaussian();
+  }
+}
+
+class PinkNoise implements NoiseSource {
+  private readonly b = new Float64Array(7);
+  constructor(private readonly rng: Rng) {}
+  fill(dst: Float32Array | Float64Array, n: number): void {
+    const b = this.b;
+    for (let i = 0; i < n; i++) {
+      const w = this.rng.gaussian();
+      b[0] = 0.99886 * b[0] + w * 0.0555179;
+      b[1] = 0.99332 * b[1] + w * 0.0750759;
+      b[2] = 0.969 * b[2] + w * 0.153852;
+      b[3] = 0.8665 * b[3] + w * 0.3104856;
+      b[4] = 0.55 * b[4] + w * 0.5329522;
+      b[5] = -0.7616 * b[5] - w * 0.016898;
+      const out = b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + w * 0.5362;
+      b[6] = w * 0.115926;
+      dst[i] = out * 0.2;
+    }
   }
 }
 
 const BABBLE_VOICES = 6;
 
 class BabbleNoise implements NoiseSource {
-  private readonly pink: PinkNoise;
-  /** Per voice: smoothed random envelope state and its target, re-drawn at syllable rate. */
+  private readonly floor: PinkNoise;
+  private readonly voices: PinkNoise[];
+  /** Per voice: smoothed envelope, its target, samples until the next "syllable". */
   private readonly env = new Float64Array(BABBLE_VOICES);
   private readonly target = new Float64Array(BABBLE_VOICES);
   private readonly countdown = new Int32Array(BABBLE_VOICES);
-  private readonly voiceNoise: PinkNoise[];
   private readonly smooth: number;
-  // Speech-shaped band: a one-pole high-pass (~150 Hz) after pink noise tilts it like voices.
-  private hpPrevIn = 0;
-  private hpPrevOut = 0;
+  /** Speech-shaped band: a one-pole high-pass (~150 Hz) tilts pink noise like voices. */
   private readonly hpA: number;
+  /** [previous input, previous output] of the high-pass. */
+  private readonly hp = new Float64Array(2);
+  /** Scratch for one voice's block; grows once to the largest block asked for. */
+  private voice = new Float64Array(0);
+  private sum = new Float64Array(0);
+
+  /** One generator per voice (and one for its syllables), so the output never depends on block sizes. */
+  private readonly syllables: Rng[];
 
   constructor(
-    private readonly rng: Rng,
+    rng: Rng,
     private readonly rate: number,
   ) {
-    this.pink = new PinkNoise(rng);
-    this.voiceNoise = Array.from({ length: BABBLE_VOICES }, () => new PinkNoise(rng));
+    const seedFrom = () => Math.floor(rng.next() * 2 ** 32);
+    this.floor = new PinkNoise(new Rng(seedFrom()));
+    this.voices = Array.from({ length: BABBLE_VOICES }, () => new PinkNoise(new Rng(seedFrom())));
+    this.syllables = Array.from({ length: BABBLE_VOICES }, () => new Rng(seedFrom()));
     this.smooth = 1 - Math.exp(-1 / (0.03 * rate));
     this.hpA = Math.exp((-2 * Math.PI * 150) / rate);
   }
 
-  next(): number {
-    let sum = 0;
-    for (let v = 0; v < BABBLE_VOICES; v++) {
-      if (--this.countdown[v] <= 0) {
-        // A new "syllable" every 120–300 ms; a quarter of them are pauses.
-        this.countdown[v] = Math.round((0.12 + 0.18 * this.rng.next()) * this.rate);
-        this.target[v] = this.rng.next() < 0.25 ? 0 : 0.3 + this.rng.next();
-      }
-      this.env[v] += (this.target[v] - this.env[v]) * this.smooth;
-      sum += this.env[v] * this.voiceNoise[v].next();
+  fill(dst: Float32Array | Float64Array, n: number): void {
+    if (this.voice.length < n) {
+      this.voice = new Float64Array(n);
+      this.sum = new Float64Array(n);
     }
-    const x = sum + 0.05 * this.pink.next();
-    const y = this.hpA * (this.hpPrevOut + x - this.hpPrevIn);
-    this.hpPrevIn = x;
-    this.hpPrevOut = y;
-    return y;
+    const voice = this.voice;
+    const sum = this.sum;
+    this.floor.fill(sum, n);
+    for (let i = 0; i < n; i++) sum[i] *= 0.05;
+    for (let v = 0; v < BABBLE_VOICES; v++) {
+      this.voices[v].fill(voice, n);
+      for (let i = 0; i < n; i++) {
+        if (--this.countdown[v] <= 0) {
+          // A new "syllable" every 120–300 ms; a quarter of them are pauses.
+          const r = this.syllables[v];
+          this.countdown[v] = Math.round((0.12 + 0.18 * r.next()) * this.rate);
+          this.target[v] = r.next() < 0.25 ? 0 : 0.3 + r.next();
+        }
+        this.env[v] += (this.target[v] - this.env[v]) * this.smooth;
+        sum[i] += this.env[v] * voice[i];
+      }
+    }
+    const hp = this.hp;
+    for (let i = 0; i < n; i++) {
+      const y = this.hpA * (hp[1] + sum[i] - hp[0]);
+      hp[0] = sum[i];
+      hp[1] = y;
+      dst[i] = y;
+    }
   }
 }

@@ -44,7 +44,8 @@ export interface RoomDeviceOptions {
   onHandlerError?: (err: unknown) => void;
 }
 
-type Handlers = { [E in keyof AudioDeviceEvents]: Set<AudioDeviceEvents[E]> };
+/** Handler lists are replaced, not mutated, on on()/off(): iterating one allocates nothing. */
+type Handlers = { [E in keyof AudioDeviceEvents]: ReadonlyArray<AudioDeviceEvents[E]> };
 
 /** Ground truth of the last frame delivered (arrays reused; copy what you keep). */
 export interface RoomTruth {
@@ -65,7 +66,7 @@ export class RoomDevice implements AudioDevice {
   private frame?: FramePair;
   private truthView?: RoomTruth;
   private state: AudioDeviceState = 'closed';
-  private readonly handlers: Handlers = { frame: new Set(), state: new Set(), xrun: new Set() };
+  private readonly handlers: Handlers = { frame: [], state: [], xrun: [] };
   private framesCaptured = 0;
   private nextIndex = 0;
   private xrunsCapture = 0;
@@ -120,11 +121,14 @@ export class RoomDevice implements AudioDevice {
   }
 
   on<E extends keyof AudioDeviceEvents>(event: E, handler: AudioDeviceEvents[E]): void {
-    (this.handlers[event] as Set<AudioDeviceEvents[E]>).add(handler);
+    const list = this.handlers[event] as ReadonlyArray<AudioDeviceEvents[E]>;
+    if (!list.includes(handler))
+      (this.handlers[event] as ReadonlyArray<AudioDeviceEvents[E]>) = [...list, handler];
   }
 
   off<E extends keyof AudioDeviceEvents>(event: E, handler: AudioDeviceEvents[E]): void {
-    (this.handlers[event] as Set<AudioDeviceEvents[E]>).delete(handler);
+    const list = this.handlers[event] as ReadonlyArray<AudioDeviceEvents[E]>;
+    (this.handlers[event] as ReadonlyArray<AudioDeviceEvents[E]>) = list.filter((h) => h !== handler);
   }
 
   write(samples: Float32Array): number {
@@ -171,7 +175,8 @@ export class RoomDevice implements AudioDevice {
     this.simulate();
     const frame = this.frame as FramePair;
     this.framesCaptured++;
-    for (const h of this.handlers.frame) h(frame);
+    const hs = this.handlers.frame;
+    for (let i = 0; i < hs.length; i++) hs[i](frame);
     return frame;
   }
 
@@ -219,21 +224,17 @@ export class RoomDevice implements AudioDevice {
   private startClock(): void {
     this.clockStart = performance.now();
     this.clockFrames = 0;
-    this.schedule();
+    // One interval at half a frame, not a setTimeout per frame: nothing is allocated per tick,
+    // and since each tick delivers every frame due by the clock, interval jitter never drifts.
+    this.timer = setInterval(() => this.tick(), this.frameMs / 2);
   }
 
   private stopClock(): void {
-    clearTimeout(this.timer);
+    clearInterval(this.timer);
     this.timer = undefined;
-  }
-
-  private schedule(): void {
-    const due = this.clockStart + (this.clockFrames + 1) * this.frameMs;
-    this.timer = setTimeout(() => this.tick(), Math.max(0, due - performance.now()));
   }
 
   private tick(): void {
-    this.timer = undefined;
     if (this.state !== 'running') return;
     const due = Math.floor((performance.now() - this.clockStart) / this.frameMs);
     let behind = due - this.clockFrames;
@@ -243,9 +244,10 @@ export class RoomDevice implements AudioDevice {
       // consistent (the room went on playing) but only deliver the last `buffer` frames.
       this.xrunsCapture++;
       for (const h of this.handlers.xrun) h('capture');
-      const simulated = Math.min(behind - buffer, 100 * buffer);
+      // Simulate up to one more buffer of the lost time (the echo tail, the talkers move on);
+      // anything longer (a suspended laptop) is skipped without simulating it.
+      const simulated = Math.min(behind - buffer, buffer);
       for (let i = 0; i < simulated; i++) this.simulate();
-      // A stall beyond 100 buffers (a suspended laptop) is skipped without simulating it.
       this.nextIndex += (behind - buffer - simulated) * this.config.frameSamples;
       this.clockFrames += behind - buffer;
       behind = buffer;
@@ -259,6 +261,5 @@ export class RoomDevice implements AudioDevice {
       if (this.opts.onHandlerError) this.opts.onHandlerError(err);
       else throw err;
     }
-    if (this.state === 'running' && !this.timer) this.schedule();
   }
 }

@@ -40,12 +40,11 @@ export class RoomWorld {
     this.noiseGain = 0;
     if (scenario.noiseType !== 'none' && scenario.noiseRms > 0) {
       const probe = createNoise(scenario.noiseType, scenario.rate, noiseSeed);
-      let e = 0;
       const n = NOISE_CALIBRATION_S * scenario.rate;
-      for (let i = 0; i < n; i++) {
-        const v = probe.next();
-        e += v * v;
-      }
+      const buf = new Float64Array(n);
+      probe.fill(buf, n);
+      let e = 0;
+      for (let i = 0; i < n; i++) e += buf[i] * buf[i];
       this.noiseGain = scenario.noiseRms / Math.sqrt(e / n);
     }
     this.noiseSource = createNoise(scenario.noiseType, scenario.rate, noiseSeed);
@@ -80,7 +79,8 @@ export class RoomWorld {
     const near = this.near;
     near.fill(0);
     const loop = s.loopSamples;
-    for (const t of s.talkers) {
+    for (let ti = 0; ti < s.talkers.length; ti++) {
+      const t = s.talkers[ti];
       const len = t.samples.length;
       for (let i = 0; i < F; i++) {
         const at = loop === undefined ? index + i : (index + i) % loop;
@@ -91,8 +91,10 @@ export class RoomWorld {
 
     const noise = this.noise;
     const g = this.noiseGain;
+    if (g === 0) noise.fill(0);
+    else this.noiseSource.fill(noise, F);
     for (let i = 0; i < F; i++) {
-      noise[i] = g === 0 ? 0 : g * this.noiseSource.next();
+      noise[i] *= g;
       mic[i] = this.echo[i] + near[i] + noise[i];
     }
   }
