@@ -168,6 +168,15 @@ export class OfflineRig {
     });
   }
 
+  /** Poll until cond() holds. */
+  async until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+    const end = performance.now() + timeoutMs;
+    while (!cond()) {
+      if (performance.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   /** Resolves once the cloud serves (after boot the link must first prove itself for recoverAfterMs). */
   async untilCloud(timeoutMs = 15_000): Promise<void> {
     if (this.offline.currentMode === 'cloud') return;

@@ -18,6 +18,8 @@ export interface FlowRunnerDeps {
   handoff: (reason: string, transcript: TranscriptEntry[]) => void;
   /** Called when a prompt starts playing (the bench measures link loss → this). */
   onSay?: (state: string, text: string, source: string) => void;
+  /** Called when a prompt is cut off by the customer (barge-in). */
+  onStopSpeaking?: () => void;
   onError?: (err: Error) => void;
 }
 
@@ -92,6 +94,7 @@ export class FlowRunner {
           break;
         case 'stop-speaking':
           this.sayGen++;
+          if (this.d.out?.speaking) this.d.onStopSpeaking?.();
           this.d.out?.stop();
           break;
         case 'handoff':

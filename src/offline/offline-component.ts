@@ -303,6 +303,10 @@ export class OfflineComponent implements Component {
         now: this.now,
         handoff: (why, transcript) => this.handoff(why, transcript),
         onSay: (state, text, source) => ctx.bus.emit('offline.prompt', { state, text, source }),
+        onStopSpeaking: () => {
+          ctx.metrics.inc('offline.bargeins');
+          ctx.logger.info({ state: runner.machine.state }, 'offline: barge-in, prompt stopped');
+        },
         onError: (err) => ctx.logger.warn({ err: err.message }, 'offline flow'),
       },
       kind === 'killed' ? { handoffReason: 'kill-switch' } : {},
