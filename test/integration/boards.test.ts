@@ -32,7 +32,7 @@ interface AudioConfig {
 /** Opens PCM `name` through alsa-lib with the board's asound.conf; returns alsa-lib's complaint. */
 async function openPcm(tool: 'arecord' | 'aplay', name: string, asoundConf: string): Promise<string> {
   const env = {
-    PATH: process.env.PATH,
+    ...process.env,
     // the system's alsa.conf first (it defines hw, plug, …), then the board's file, as /etc/asound.conf would be
     ALSA_CONFIG_PATH: `/usr/share/alsa/alsa.conf:${asoundConf}`,
     HOME: scratch, // no ~/.asoundrc

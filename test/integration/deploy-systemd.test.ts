@@ -203,8 +203,11 @@ describe('voiceterm.service', () => {
         }),
       );
       expect(unitEnv.NODE_ENV).toBe('production');
-      // What systemd puts in a service's environment; nothing is inherited from this test process.
+      // What systemd puts in a service's environment; nothing is inherited from this test process
+      // except the emulator's own plumbing when the suite runs on arm64 under qemu (npm run test:arm64).
+      const qemu = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('QEMU_')));
       const env = {
+        ...qemu,
         PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
         HOME: dirs.STATE_DIRECTORY,
         NOTIFY_SOCKET: listener.socketPath,
