@@ -98,7 +98,10 @@ describe('voiceterm.service', () => {
     expect(service.has('MemoryDenyWriteExecute')).toBe(false);
   });
 
-  it('passes systemd-analyze verify (bundle layout under a scratch root)', async () => {
+  /** A scratch root holding the host's systemd units, ours, and the bundle's layout for ExecStart. */
+  let verifyRoot: string | undefined;
+  function analyzeRoot(): string {
+    if (verifyRoot) return verifyRoot;
     const root = join(scratch, 'verify-root');
     mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
     mkdirSync(join(root, 'usr/lib/systemd'), { recursive: true });
@@ -113,14 +116,32 @@ describe('voiceterm.service', () => {
     mkdirSync(join(root, exe, '..'), { recursive: true });
     writeFileSync(join(root, exe), '#!/bin/sh\n');
     chmodSync(join(root, exe), 0o755);
+    verifyRoot = root;
+    return root;
+  }
+
+  it('passes systemd-analyze verify (bundle layout under a scratch root)', async () => {
     const { stdout, stderr } = await run('systemd-analyze', [
       'verify',
-      `--root=${root}`,
+      `--root=${analyzeRoot()}`,
       '--man=no',
       'voiceterm.service',
     ]);
     // warnings (unknown keys, bad values) are printed but do not change the exit status: demand silence
     expect(stdout + stderr).toBe('');
+  });
+
+  it('keeps its sandbox: systemd-analyze security rates the exposure low', async () => {
+    const { stdout } = await run('systemd-analyze', [
+      'security',
+      '--offline=yes',
+      `--root=${analyzeRoot()}`,
+      '--no-pager',
+      'voiceterm.service',
+    ]);
+    // 0 = fully locked down … 10 = unprotected; 1.9 when written. A loosened sandbox shows up here.
+    const level = Number(/Overall exposure level for voiceterm\.service: ([\d.]+)/.exec(stdout)?.[1]);
+    expect(level).toBeLessThanOrEqual(2.5);
   });
 
   it('creates its user in group audio with the real systemd-sysusers', async () => {
