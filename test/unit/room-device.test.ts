@@ -166,6 +166,30 @@ describe('RoomDevice: the simulated world', () => {
     expect(rms(r.near, 4000 + voice.length, 20000)).toBe(0);
   });
 
+  it('sends a talker through its own room when asked (given IR exactly; synthetic RT60 adds a tail)', async () => {
+    const voice = tone(0.1, 500);
+    const exact = await recordRoom(
+      { talkers: [{ samples: voice, atMs: 100, room: { ir: [0, 0.5] } }] },
+      { durationMs: 400 },
+    );
+    for (let k = 0; k < voice.length; k += 53)
+      expect(exact.near[1600 + k + 1]).toBeCloseTo(0.5 * voice[k], 6);
+    const wet = await recordRoom(
+      { talkers: [{ samples: voice, atMs: 100, room: { rt60: 0.3 } }] },
+      { durationMs: 600 },
+    );
+    // Dry speech ends at 200 ms; the reverberant tail is still audible 50 ms later.
+    expect(rms(wet.near, 3200 + 800, 3200 + 1600)).toBeGreaterThan(1e-3);
+    const again = await recordRoom(
+      { talkers: [{ samples: voice, atMs: 100, room: { rt60: 0.3 } }] },
+      { durationMs: 600 },
+    );
+    expect(again.near).toEqual(wet.near);
+    await expect(new RoomDevice({ talkers: [{ samples: voice, atMs: 0, room: {} }] }).open()).rejects.toThrow(
+      /talkers\[0\]\.room needs exactly one of rt60 or ir/,
+    );
+  });
+
   it('resamples WAV talkers to the scenario rate', async () => {
     const path = join(tmp, 'talker48k.wav');
     writeWav16(

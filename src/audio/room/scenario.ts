@@ -6,6 +6,7 @@
  */
 import { readWavMono } from '../pcm.js';
 import { resampleSignal } from '../resample/polyphase.js';
+import { PartitionedConvolver } from './convolver.js';
 import type { NoiseType } from './noise.js';
 import { syntheticRir } from './rir.js';
 
@@ -35,6 +36,12 @@ export interface TalkerSpec {
   /** When the talker starts, ms from open() (within the loop when loopMs is set). */
   atMs: number;
   gainDb?: number;
+  /**
+   * The talker's own acoustic path to the mic (default: dry). A synthetic room from rt60 (seeded
+   * from the scenario seed and the talker's position in the list) or a given ir; `near` in the
+   * ground truth is then the reverberant speech as it reaches the mic.
+   */
+  room?: { rt60?: number; ir?: ArrayLike<number>; drrDb?: number };
   /** A label for reports. */
   name?: string;
 }
@@ -129,7 +136,7 @@ export function resolveScenario(s: RoomScenario): ResolvedScenario {
     check(softclipLevel > 0, `echoPath.nonlinearity.level must be > 0, got ${softclipLevel}`);
   }
 
-  const talkers = (s.talkers ?? []).map((t, i) => resolveTalker(t, i, rate));
+  const talkers = (s.talkers ?? []).map((t, i) => resolveTalker(t, i, rate, seed));
   const loopSamples = s.loopMs === undefined ? undefined : Math.round((s.loopMs * rate) / 1000);
   check(
     loopSamples === undefined || loopSamples >= frameSamples,
@@ -168,7 +175,7 @@ export function resolveScenario(s: RoomScenario): ResolvedScenario {
   };
 }
 
-function resolveTalker(t: TalkerSpec, i: number, rate: number): ResolvedTalker {
+function resolveTalker(t: TalkerSpec, i: number, rate: number, seed: number): ResolvedTalker {
   const label = `talkers[${i}]`;
   check((t.wav === undefined) !== (t.samples === undefined), `${label} needs exactly one of wav or samples`);
   check(Number.isFinite(t.atMs) && t.atMs >= 0, `${label}.atMs must be >= 0, got ${t.atMs}`);
@@ -182,10 +189,38 @@ function resolveTalker(t: TalkerSpec, i: number, rate: number): ResolvedTalker {
     samples = t.samples as Float32Array;
     from = t.sampleRate ?? rate;
   }
-  const atRate = resampleSignal(samples, from, rate);
+  let atRate = resampleSignal(samples, from, rate);
+  if (t.room) atRate = reverberate(atRate, t.room, rate, seed * 7919 + 101 * (i + 1), label);
   const g = dbToGain(t.gainDb ?? 0);
   for (let k = 0; k < atRate.length; k++) atRate[k] *= g;
   return { name: t.name ?? t.wav ?? label, samples: atRate, startSample: Math.round((t.atMs * rate) / 1000) };
+}
+
+/** Convolve a talker with its path to the mic; the output keeps the reverberant tail. */
+function reverberate(
+  x: Float32Array,
+  room: NonNullable<TalkerSpec['room']>,
+  rate: number,
+  seed: number,
+  label: string,
+): Float32Array {
+  check(
+    (room.ir === undefined) !== (room.rt60 === undefined),
+    `${label}.room needs exactly one of rt60 or ir`,
+  );
+  let ir: Float32Array;
+  if (room.ir !== undefined) {
+    check(room.ir.length > 0, `${label}.room.ir is empty`);
+    ir = Float32Array.from(room.ir);
+  } else {
+    const rt60 = room.rt60 as number;
+    check(rt60 > 0 && rt60 <= 5, `${label}.room.rt60 must be in (0, 5] s, got ${rt60}`);
+    ir = syntheticRir({ rate, rt60, seed, drrDb: room.drrDb ?? 6 });
+  }
+  const padded = new Float32Array(x.length + ir.length - 1);
+  padded.set(x);
+  new PartitionedConvolver(ir).process(padded, padded);
+  return padded;
 }
 
 /**
