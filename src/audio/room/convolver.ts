@@ -71,14 +71,20 @@ export class PartitionedConvolver {
     const head = this.head;
     const hl = head.length;
     const pair = this.pair;
+    const tail = this.tailOut;
+    let pos = this.pos;
     for (let i = 0; i < n; i++) {
-      const at = B + this.pos;
+      const at = B + pos;
       pair[at] = input[i];
-      let acc = this.tailOut[this.pos];
+      let acc = tail[pos];
       for (let k = 0; k < hl; k++) acc += head[k] * pair[at - k];
       output[i] = acc;
-      if (++this.pos === B) this.blockDone();
+      if (++pos === B) {
+        this.blockDone();
+        pos = 0;
+      }
     }
+    this.pos = pos;
   }
 
   /** Forget all past input (the room falls silent instantly). */
@@ -112,16 +118,20 @@ export class PartitionedConvolver {
       // Next block's tail = sum over partitions p (lag (p+1)·B) of H_p · X_{newest-p}.
       re.fill(0);
       im.fill(0);
+      const xRe = this.xRe;
+      const xIm = this.xIm;
+      const hRe = this.hRe;
+      const hIm = this.hIm;
       for (let p = 0; p < P; p++) {
         let slot = this.xNewest - p;
         if (slot < 0) slot += P;
         const xo = slot * bins;
         const ho = p * bins;
         for (let k = 0; k < bins; k++) {
-          const ar = this.xRe[xo + k];
-          const ai = this.xIm[xo + k];
-          const br = this.hRe[ho + k];
-          const bi = this.hIm[ho + k];
+          const ar = xRe[xo + k];
+          const ai = xIm[xo + k];
+          const br = hRe[ho + k];
+          const bi = hIm[ho + k];
           re[k] += ar * br - ai * bi;
           im[k] += ar * bi + ai * br;
         }
