@@ -122,7 +122,13 @@ export class AudioComponent implements Component {
     dev.on('state', this.onState);
     dev.on('xrun', this.onXrun);
     this.dev = dev;
-    await dev.open();
+    try {
+      await dev.open();
+    } catch (err) {
+      // Leave nothing half-open behind: the supervisor retries start() with backoff.
+      await this.stop().catch(() => {});
+      throw err;
+    }
     if (this.demoAgent) {
       dev.write(this.demoAgent);
       this.nextAgentAt = this.demoLoopSamples;

@@ -79,6 +79,17 @@ describe('AudioComponent on the room simulator', () => {
     expect(events).toEqual(['opening', 'running', 'lost', 'reopening', 'running']);
   });
 
+  it('a room talker WAV that does not exist is a clear component error, not a crash', async () => {
+    const { sup } = startWith({
+      backend: 'room',
+      room: { talkers: [{ wav: '/nonexistent/customer.wav', atMs: 0 }] },
+    });
+    await sup.start();
+    await until(() => sup.health().audio?.lastError !== undefined);
+    expect(sup.health().audio.lastError).toMatch(/customer\.wav: cannot read \(ENOENT\)/);
+    expect(sup.health().audio.healthy).toBe(false);
+  });
+
   it('an ALSA device that cannot be opened fails the component, not the supervisor', async () => {
     const { s, sup } = startWith({
       backend: 'alsa',
