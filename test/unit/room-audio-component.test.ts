@@ -7,7 +7,7 @@ import { testServices } from '../helpers/services.js';
 
 const quietNotifier: Notifier = { enabled: false, watchdogMs: undefined, send() {} };
 
-const until = async (cond: () => boolean, ms = 5000) => {
+const until = async (cond: () => boolean, ms = 15_000) => {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not met in time');
