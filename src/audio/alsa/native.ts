@@ -42,6 +42,8 @@ export interface EngineStats {
   linked: boolean;
   systemClock: boolean;
   paused: boolean;
+  /** The native I/O thread runs SCHED_FIFO (needs CAP_SYS_NICE or an rtprio limit). */
+  realtime: boolean;
   refOffset: number;
   /** Last snd_pcm_delay() of each direction, frames. */
   captureDelay: number;

@@ -104,8 +104,7 @@ class AlsaEngine : public Napi::ObjectWrap<AlsaEngine> {
     if (err < 0) {
       engine_->wake = nullptr;
       tsfn_.Release();
-      std::string diag = vt::takeAlsaDiagnostic();
-      Napi::Error e = Napi::Error::New(env, what + ": " + snd_strerror(err) + (diag.empty() ? "" : " (" + diag + ")"));
+      Napi::Error e = Napi::Error::New(env, what);
       e.Set("errno", Napi::Number::New(env, err));
       throw e;
     }
@@ -205,6 +204,7 @@ class AlsaEngine : public Napi::ObjectWrap<AlsaEngine> {
     o.Set("linked", s.linked);
     o.Set("systemClock", s.systemClock);
     o.Set("paused", s.paused);
+    o.Set("realtime", s.realtime);
     o.Set("refOffset", static_cast<double>(s.refOffset));
     o.Set("captureDelay", static_cast<double>(s.captureDelay));
     o.Set("playbackDelay", static_cast<double>(s.playbackDelay));

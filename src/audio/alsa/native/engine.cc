@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "alsa_errors.h"
 #include "convert.h"
 
 namespace vt {
@@ -34,14 +35,20 @@ Engine::~Engine() { stop(); }
 
 int Engine::start(std::string* what) {
   state_.store(kOpening);
-  int err = openDevices(what);
-  if (err < 0) {
-    state_.store(kClosed);
-    return err;
-  }
-  setState(kRunning, 0);
   stop_.store(false);
+  // The devices are opened on the I/O thread (see threadMain); wait here for the first attempt so
+  // a bad name or format is an immediate error.
+  std::unique_lock<std::mutex> lock(sleepMu_);
+  startDone_ = false;
   thread_ = std::thread(&Engine::threadMain, this);
+  sleepCv_.wait(lock, [this] { return startDone_; });
+  lock.unlock();
+  if (startErr_ < 0) {
+    thread_.join();
+    state_.store(kClosed);
+    *what = startWhat_;
+    return startErr_;
+  }
   return 0;
 }
 
@@ -115,6 +122,7 @@ EngineStats Engine::stats() const {
   s.systemClock = systemClock_;
   s.paused = paused_.load();
   s.refOffset = statOffset_.load();
+  s.realtime = realtime_.load();
   s.captureDelay = statCapDelay_.load();
   s.playbackDelay = statPbDelay_.load();
   return s;
@@ -208,12 +216,28 @@ int Engine::ensureRunning() {
 
 void Engine::threadMain() {
   // Real-time priority where the system allows it (a board's service has the capability); without
-  // it we still run, just more exposed to scheduling delays.
+  // it we still run, just more exposed to scheduling delays. Opening the PCMs from this thread
+  // matters: threads a plugin starts (PulseAudio's client mainloop) inherit the priority, so the
+  // locks we share with them are not held by a thread that JS and GC can preempt.
   sched_param sp{};
   sp.sched_priority = 40;
-  pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+  realtime_.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0);
+  std::string what;
+  int err = openDevices(&what);
+  {
+    std::lock_guard<std::mutex> lock(sleepMu_);
+    startErr_ = err;
+    if (err < 0) {
+      std::string diag = takeAlsaDiagnostic();
+      startWhat_ = what + ": " + snd_strerror(err) + (diag.empty() ? "" : " (" + diag + ")");
+    }
+    startDone_ = true;
+  }
+  sleepCv_.notify_all();
+  if (err < 0) return;
+  setState(kRunning, 0);
   while (!stop_.load()) {
-    int err = cycle();
+    err = cycle();
     if (err < 0) loseAndReopen(err);
   }
 }
@@ -276,6 +300,9 @@ int Engine::cycle() {
     snd_pcm_sframes_t avail = snd_pcm_avail_update(cap_);
     if (avail < 0) return handleError(static_cast<int>(avail), kCapture);
     if (static_cast<snd_pcm_uframes_t>(avail) < capSetup_.period) {
+      // Capture from a sound server can arrive in bursts; keep playback topped up meanwhile.
+      int err = writePlayback(monotonicNs());
+      if (err < 0) return handleError(err, kPlayback);
       timespec ts{0, 1000000};  // 1 ms
       nanosleep(&ts, nullptr);
       stalledMs_ += 1;

@@ -49,7 +49,7 @@ struct EngineStats {
   uint64_t written, flushed, taken, played;
   uint64_t xrunsCapture, xrunsPlayback, reopens, frameDrops, captureIndex;
   unsigned period, buffer, fill;
-  bool linked, systemClock, paused;
+  bool linked, systemClock, paused, realtime;
   int64_t refOffset, captureDelay, playbackDelay;
 };
 
@@ -58,8 +58,9 @@ class Engine {
   explicit Engine(const EngineConfig& cfg);
   ~Engine();
 
-  // JS thread. start() opens both PCMs right here (so a bad name is an immediate, clear error) and
-  // then runs the I/O thread; returns 0 or a negative errno with *what describing the failure.
+  // JS thread. start() runs the I/O thread, which opens both PCMs, and waits for that first open
+  // (so a bad name is an immediate, clear error): 0, or a negative errno with the whole message in
+  // *what ("capture NAME: open: No such file or directory (Unknown PCM NAME)").
   int start(std::string* what);
   void stop();
   size_t write(const float* samples, size_t n);
@@ -143,6 +144,7 @@ class Engine {
   std::atomic<uint32_t> flushSeq_{0};
   std::atomic<uint64_t> flushed_{0};
   std::atomic<bool> paused_{false};
+  std::atomic<bool> realtime_{false};  // the I/O thread got SCHED_FIFO
   std::atomic<int> state_{kClosed};
   std::atomic<uint64_t> xrunsCapture_{0}, xrunsPlayback_{0}, reopens_{0}, frameDrops_{0};
   std::atomic<uint64_t> statIndex_{0};
@@ -161,6 +163,10 @@ class Engine {
   std::atomic<bool> stop_{false};
   std::mutex sleepMu_;
   std::condition_variable sleepCv_;
+  // Result of the first open, handed from the I/O thread to start() (under sleepMu_).
+  bool startDone_ = false;
+  int startErr_ = 0;
+  std::string startWhat_;
 };
 
 int64_t monotonicNs();
