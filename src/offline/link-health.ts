@@ -15,7 +15,7 @@
  *    pongs on time, no slow response); going down is immediate. No flapping at the edge.
  */
 
-/** Slow responses are forgotten after this many recoverAfterMs without a new one. */
+/** Once offline for slowness, slow responses are forgotten after this many recoverAfterMs. */
 const SLOW_FORGET_FACTOR = 2;
 
 export type LinkState = 'online' | 'degraded' | 'offline';
@@ -159,10 +159,11 @@ export class LinkHealth implements LinkSignals {
         return { state: 'degraded', reason: `response pending ${Math.round(waiting)} ms` };
       }
     }
-    // Slow evidence ages out, or a link that went offline for slowness could never prove itself again
-    // (no turns go to the cloud while offline).
-    if (this.slowInARow > 0 && nowMs - this.lastSlowAt >= SLOW_FORGET_FACTOR * this.t.recoverAfterMs)
-      this.slowInARow = 0;
+    // While turns still go to the cloud, only a fast answer clears slowness (a reply and the customer's
+    // next sentence easily outlast any timer). Once offline, no turns go to the cloud, so the evidence
+    // must age out or a link that went offline for slowness could never prove itself again.
+    const aged = nowMs - this.lastSlowAt >= SLOW_FORGET_FACTOR * this.t.recoverAfterMs;
+    if (this.slowInARow > 0 && this.state === 'offline' && aged) this.slowInARow = 0;
     if (this.slowInARow >= this.t.slowResponsesOffline)
       return { state: 'offline', reason: `${this.slowInARow} slow responses in a row` };
     if (this.slowInARow > 0)

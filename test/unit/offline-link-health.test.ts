@@ -113,6 +113,24 @@ describe('link health', () => {
     expect(h.evaluate(6600).state).toBe('online');
   });
 
+  it('slowness is remembered across a long turn while the cloud still serves (only a fast answer clears it)', () => {
+    const h = healthy();
+    h.responseExpected(0);
+    h.responseStarted(1500);
+    h.responseDone(6000);
+    expect(h.evaluate(20_000).state).toBe('degraded');
+    h.responseExpected(20_000);
+    expect(h.evaluate(21_001).state).toBe('offline');
+    const k = healthy();
+    k.responseExpected(0);
+    k.responseStarted(1500);
+    expect(k.evaluate(1600).state).toBe('degraded');
+    k.responseExpected(3000);
+    k.responseStarted(3200); // fast: clears it
+    expect(k.evaluate(3300).state).toBe('degraded'); // hysteresis still applies
+    expect(k.evaluate(6300).state).toBe('online');
+  });
+
   it('offline for slowness recovers once the slow evidence ages out', () => {
     const h = healthy();
     for (const t0 of [0, 2000]) {
