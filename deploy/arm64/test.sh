@@ -72,5 +72,15 @@ set +e
   --reporter=default --reporter=json --outputFile.json="$WORK/results.json" "$@")
 rc=$?
 set -e
+# one line per test file: passed/failed/skipped counts, then the totals
+[ -f "$WORK/results.json" ] && node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const root = process.argv[2] + "/";
+  for (const f of r.testResults) {
+    const n = (s) => f.assertionResults.filter((a) => a.status === s).length;
+    console.error(`[arm64-test] ${f.status === "passed" ? "PASS" : "FAIL"} ${f.name.replace(root, "")}: ${n("passed")} passed, ${n("failed")} failed, ${n("skipped") + n("pending")} skipped`);
+  }
+  console.error(`[arm64-test] total: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped; files ${r.testResults.filter((f) => f.status === "passed").length}/${r.testResults.length} passed`);
+' "$WORK/results.json" "$SNAP" || true
 log "vitest exit=$rc; per-test results: $WORK/results.json"
 exit $rc
