@@ -2,6 +2,9 @@
 
 #include <alsa/asoundlib.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "alsa_errors.h"
@@ -74,6 +77,12 @@ std::vector<PcmEntry> listPcms(const std::vector<std::string>& extraNames) {
       ioid.push_back("");
     }
   }
+  // Some plugins' libraries (libjack behind the `jack` hint) print straight to stderr when their
+  // server is absent; keep a device listing readable by silencing fd 2 while probing.
+  fflush(stderr);
+  int savedErr = dup(2);
+  int devNull = open("/dev/null", O_WRONLY);
+  if (savedErr >= 0 && devNull >= 0) dup2(devNull, 2);
   for (size_t i = 0; i < out.size(); i++) {
     // IOID names the only direction a hint supports ("Input"/"Output"); none means both.
     if (ioid[i] != "Output") out[i].capture = probe(out[i].name, SND_PCM_STREAM_CAPTURE);
@@ -81,6 +90,11 @@ std::vector<PcmEntry> listPcms(const std::vector<std::string>& extraNames) {
     if (ioid[i] != "Input") out[i].playback = probe(out[i].name, SND_PCM_STREAM_PLAYBACK);
     else out[i].playback.error = "capture only";
   }
+  if (savedErr >= 0) {
+    dup2(savedErr, 2);
+    close(savedErr);
+  }
+  if (devNull >= 0) close(devNull);
   return out;
 }
 
