@@ -6,6 +6,7 @@ import { AudioComponent } from '../audio/component.js';
 import type { Config } from '../config/schema.js';
 import { ConversationComponent } from '../conversation/component.js';
 import { FleetComponent } from '../fleet/fleet-component.js';
+import { UpdateComponent } from '../fleet/ota/update-component.js';
 import { OfflineComponent } from '../offline/offline-component.js';
 import type { Component } from './component.js';
 import { DebugHooks } from './debug-hooks.js';
@@ -22,5 +23,7 @@ export function buildComponents(_config: Config, env: NodeJS.ProcessEnv = proces
   // cloud.provider none it connects nowhere.
   list.push(new ConversationComponent());
   if (env.VOICETERM_DEBUG_HOOKS === '1') list.push(new DebugHooks());
+  // Updates last: its post-reboot health gate reads every other component (by name, from config).
+  if (_config.update.enabled) list.push(new UpdateComponent());
   return list;
 }
