@@ -14,8 +14,12 @@ import { Rng } from './rng.js';
 export type NoiseType = 'none' | 'white' | 'pink' | 'babble';
 
 export interface NoiseSource {
-  /** Write the next n samples (unit-ish level; the room calibrates the level) into dst. */
-  fill(dst: Float32Array | Float64Array, n: number): void;
+  /**
+   * Write the next n samples (unit-ish level; the room calibrates the level) into dst. Always a
+   * Float64Array: one array type keeps these loops monomorphic, so the JIT never falls back to
+   * code that boxes doubles.
+   */
+  fill(dst: Float64Array, n: number): void;
 }
 
 export function createNoise(type: NoiseType, rate: number, seed: number): NoiseSource {
@@ -34,7 +38,7 @@ export function createNoise(type: NoiseType, rate: number, seed: number): NoiseS
 
 class WhiteNoise implements NoiseSource {
   constructor(private readonly rng: Rng) {}
-  fill(dst: Float32Array | Float64Array, n: number): void {
+  fill(dst: Float64Array, n: number): void {
     for (let i = 0; i < n; i++) dst[i] = this.rng.gaussian();
   }
 }
@@ -42,7 +46,7 @@ class WhiteNoise implements NoiseSource {
 class PinkNoise implements NoiseSource {
   private readonly b = new Float64Array(7);
   constructor(private readonly rng: Rng) {}
-  fill(dst: Float32Array | Float64Array, n: number): void {
+  fill(dst: Float64Array, n: number): void {
     const b = this.b;
     for (let i = 0; i < n; i++) {
       const w = this.rng.gaussian();
@@ -92,7 +96,7 @@ class BabbleNoise implements NoiseSource {
     this.hpA = Math.exp((-2 * Math.PI * 150) / rate);
   }
 
-  fill(dst: Float32Array | Float64Array, n: number): void {
+  fill(dst: Float64Array, n: number): void {
     if (this.voice.length < n) {
       this.voice = new Float64Array(n);
       this.sum = new Float64Array(n);

@@ -24,6 +24,7 @@ export class RoomWorld {
   private delayPos = 0;
   private readonly shaped: Float32Array;
   private readonly noiseSource: NoiseSource;
+  private readonly rawNoise: Float64Array;
   private readonly noiseGain: number;
 
   constructor(scenario: ResolvedScenario) {
@@ -33,6 +34,7 @@ export class RoomWorld {
     this.near = new Float32Array(F);
     this.noise = new Float32Array(F);
     this.shaped = new Float32Array(F);
+    this.rawNoise = new Float64Array(F);
     this.convolver = new PartitionedConvolver(scenario.ir, 128);
     this.delayLine = new Float32Array(Math.max(1, scenario.delaySamples));
     // Noise seed differs from the room's so changing the room never changes the noise.
@@ -90,11 +92,12 @@ export class RoomWorld {
     }
 
     const noise = this.noise;
+    const raw = this.rawNoise;
     const g = this.noiseGain;
-    if (g === 0) noise.fill(0);
-    else this.noiseSource.fill(noise, F);
+    if (g === 0) raw.fill(0);
+    else this.noiseSource.fill(raw, F);
     for (let i = 0; i < F; i++) {
-      noise[i] *= g;
+      noise[i] = g * raw[i];
       mic[i] = this.echo[i] + near[i] + noise[i];
     }
   }
