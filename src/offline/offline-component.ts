@@ -34,6 +34,8 @@ import { LocalVoice } from './voice.js';
 /** A cloud turn or customer speech within this long means a conversation is going on. */
 const ACTIVE_WINDOW_MS = 60_000;
 const TICK_MS = 50;
+/** After a finished flow, speech after this much quiet is treated as a new person. */
+const NEXT_PERSON_AFTER_MS = 30_000;
 
 export interface OfflineComponentOptions {
   /** The audio device (else looked up: a component named 'audio' with a `device`). */
@@ -221,8 +223,11 @@ export class OfflineComponent implements Component {
   }
 
   private speechStarted(): void {
+    const quietMs = this.now() - this.lastActivity;
     this.lastActivity = this.now();
     if (this.mode === 'cloud') return;
+    // A finished flow (handed off) and a long quiet: this is likely the next person — start over.
+    if (this.runner?.machine.phase === 'done' && quietMs > NEXT_PERSON_AFTER_MS) this.disengage();
     if (!this.runner) this.engage(this.mode);
     else if (this.out?.speaking) this.runner.bargeIn();
   }
