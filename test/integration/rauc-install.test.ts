@@ -30,9 +30,8 @@ import {
 
 const ID = `otainstall${process.pid}`;
 const PASSING_GATE = { healthGate: { requiredComponents: ['fleet'], waiveCloud: true, timeoutS: 10 } };
-const FAILING_GATE = {
-  healthGate: { requiredComponents: ['fleet', 'cloud'], waiveCloud: false, timeoutS: 10 },
-};
+// No conversation component runs here, so the cloud session is never up: this gate must fail.
+const FAILING_GATE = { healthGate: { requiredComponents: ['fleet'], waiveCloud: false, timeoutS: 10 } };
 
 let rig: RaucRig;
 let engine: RaucEngine;
@@ -155,7 +154,7 @@ describe('update through real RAUC', () => {
   });
 
   it('rollback path: the health gate fails in the new slot → Mark bad, old slot active, reboot back, reported as rolled back', async () => {
-    // Same boot, supervisor restarted with a gate the new slot will fail (no cloud component).
+    // Same boot, supervisor restarted with a gate the new slot will fail (no cloud session).
     await terminal?.stop();
     const t = await startSupervisor(FAILING_GATE, false);
     const bundle = rig.buildBundle({ version: '3.0.0' });
@@ -174,7 +173,7 @@ describe('update through real RAUC', () => {
     expect(await reboot(FAILING_GATE)).toBe('A');
     await op.waitUpdate((p) => p.phase === 'checking', 30_000, since);
     const rollingBack = await op.waitUpdate((p) => p.phase === 'rolling_back', 30_000, since);
-    expect(rollingBack.reason).toBe('health gate failed after 10 s: cloud: not registered');
+    expect(rollingBack.reason).toBe('health gate failed after 10 s: cloud: not reachable');
     await terminal?.rebootRequested;
     expect(rig.bootCalls()).toContain('set-state A bad');
     expect(rig.primary()).toBe('B');
@@ -184,7 +183,7 @@ describe('update through real RAUC', () => {
     expect(failed).toMatchObject({
       version: '3.0.0',
       result: 'rolled_back',
-      reason: 'health gate failed after 10 s: cloud: not registered',
+      reason: 'health gate failed after 10 s: cloud: not reachable',
     });
     const slots = await engine.slots();
     expect(slots.find((s) => s.bootname === 'A')?.bootStatus).toBe('bad');

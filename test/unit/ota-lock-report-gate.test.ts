@@ -102,33 +102,35 @@ describe('update reporter', () => {
 });
 
 describe('health gate', () => {
-  const health = {
-    audio: { healthy: true },
-    frontend: { healthy: true },
-    fleet: { healthy: false, summary: 'broker unreachable' },
-  } as Record<string, { healthy: boolean; summary?: string }>;
+  type H = { healthy: boolean; summary?: string; details?: Record<string, unknown> };
+  const health: Record<string, H> = {
+    audio: { healthy: false, summary: 'device lost' },
+    fleet: { healthy: true, details: { link: 'offline' } },
+    conversation: { healthy: true, details: { link: false } },
+  };
   const lookup = (n: string) => health[n];
+  const cfg = { requiredComponents: ['audio', 'frontend', 'fleet'], waiveCloud: false };
 
   it('lists every failing condition by name', () => {
-    const v = evaluateGate(
-      { requiredComponents: ['audio', 'frontend', 'fleet', 'cloud'], waiveCloud: false },
-      false,
-      lookup,
-    );
-    expect(v).toEqual({
+    expect(evaluateGate(cfg, false, lookup)).toEqual({
       ok: false,
-      failing: ['supervisor: not ready', 'fleet: broker unreachable', 'cloud: not registered'],
+      failing: [
+        'supervisor: not ready',
+        'audio: device lost',
+        'frontend: not registered',
+        'broker: not connected (offline)',
+        'cloud: not reachable',
+      ],
     });
   });
 
-  it('passes when everything required is healthy; the cloud can be waived', () => {
-    health.fleet = { healthy: true };
-    expect(
-      evaluateGate(
-        { requiredComponents: ['audio', 'frontend', 'fleet', 'cloud'], waiveCloud: true },
-        true,
-        lookup,
-      ),
-    ).toEqual({ ok: true, failing: [] });
+  it('passes when everything is up; the cloud can be waived', () => {
+    health.audio = { healthy: true };
+    health.fleet.details = { link: 'online' };
+    const required = { ...cfg, requiredComponents: ['audio', 'fleet'] };
+    expect(evaluateGate(required, true, lookup)).toEqual({ ok: false, failing: ['cloud: not reachable'] });
+    expect(evaluateGate({ ...required, waiveCloud: true }, true, lookup)).toEqual({ ok: true, failing: [] });
+    health.conversation.details = { link: true };
+    expect(evaluateGate(required, true, lookup)).toEqual({ ok: true, failing: [] });
   });
 });

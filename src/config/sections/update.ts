@@ -30,9 +30,10 @@ export const updateSchema = z
     healthGate: z
       .strictObject({
         timeoutS: z.number().int().min(10).max(3600).default(300),
-        /** Component names whose health() must be healthy (supervisor READY is implied). */
-        requiredComponents: z.array(z.string().min(1)).default(['audio', 'frontend', 'fleet', 'cloud']),
-        /** Don't require the cloud component (a site without internet during commissioning). */
+        /** Components that must be running and healthy (audio open, front-end loaded, …). Supervisor
+         *  READY and the broker connection are always required. */
+        requiredComponents: z.array(z.string().min(1)).default(['audio', 'conversation', 'fleet']),
+        /** Don't require the cloud session to be up (a site without internet during commissioning). */
         waiveCloud: z.boolean().default(false),
       })
       .prefault({}),
