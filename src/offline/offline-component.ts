@@ -9,7 +9,8 @@
  *    — `feedCleanFrame()` with echo-cancelled audio instead of the built-in echo gate;
  *  - the fleet: `setKillSwitch()`, or its `fleet.killSwitch` bus event.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AudioDevice, FramePair } from '../audio/device.js';
@@ -71,6 +72,7 @@ export class OfflineComponent implements Component {
   private device?: AudioDevice;
   private gate?: EchoGate;
   private frontendActive = false;
+  private demoOwnsSpeaker = false;
   private lastActivity = -Infinity;
   private lockRelease?: ReleaseFn;
   private offlineTranscript: TranscriptEntry[] = [];
@@ -147,6 +149,14 @@ export class OfflineComponent implements Component {
     );
     const rate = device?.config.rate ?? 16000;
     this.voice = new LocalVoice({ ...cfg.speech, rate });
+    // The room simulator's demo plays a canned conversation through the same loudspeaker: the
+    // offline flow would talk over it (and a barge-in flush would cut it), so it stays out of the way.
+    this.demoOwnsSpeaker =
+      !this.opts.device && ctx.config.audio.backend === 'room' && ctx.config.audio.room.demo;
+    if (this.demoOwnsSpeaker)
+      ctx.logger.info(
+        'room demo owns the loudspeaker: the offline flow stays silent (kill switch still speaks)',
+      );
     if (cfg.enabled) this.startFlow(ctx, cfg);
     if (device) this.attachDevice(device);
     else this.problems.push('no audio device: the flow runs without loudspeaker or microphone');
@@ -158,13 +168,15 @@ export class OfflineComponent implements Component {
   private startFlow(ctx: ComponentContext, cfg: OfflineConfig): void {
     this.flow = resolveFlow(cfg);
     this.grammar = buildGrammar(this.flow.intents);
-    try {
-      const missing = missingWords(this.grammar, readFileSync(cfg.recogniser.dict, 'utf8'));
-      if (missing.length)
-        this.problems.push(`words not in the dictionary (never recognised): ${missing.join(', ')}`);
-    } catch (e) {
-      this.problems.push(`dictionary unreadable: ${(e as Error).message}`);
-    }
+    // The dictionary is 3.5 MB: check it off the start path.
+    const grammar = this.grammar;
+    readFile(cfg.recogniser.dict, 'utf8')
+      .then((text) => {
+        const missing = missingWords(grammar, text);
+        if (missing.length)
+          this.problems.push(`words not in the dictionary (never recognised): ${missing.join(', ')}`);
+      })
+      .catch((e: Error) => this.problems.push(`dictionary unreadable: ${e.message}`));
     const workDir = join(ctx.config.supervisor.stateDir || tmpdir(), 'offline');
     mkdirSync(workDir, { recursive: true });
     const jsgfPath = join(workDir, `${cfg.flow.replace(/[^A-Za-z0-9_-]/g, '_')}.gram`);
@@ -219,7 +231,7 @@ export class OfflineComponent implements Component {
 
   /** The recogniser only hears audio while the offline flow serves (no CPU spent otherwise). */
   private listening(): boolean {
-    return this.mode === 'offline';
+    return this.mode === 'offline' && !this.demoOwnsSpeaker;
   }
 
   private speechStarted(): void {
@@ -294,6 +306,7 @@ export class OfflineComponent implements Component {
     const cfg = this.cfg;
     const voice = this.voice;
     if (!ctx || !cfg || !voice) return;
+    if (kind === 'offline' && this.demoOwnsSpeaker) return;
     const flow = kind === 'killed' ? killSwitchFlow(cfg.killSwitch.message) : this.flow;
     if (!flow) return;
     this.lockRelease ??= conversationLockFor(ctx.bus).acquire(
@@ -380,6 +393,7 @@ export class OfflineComponent implements Component {
         handoffs: this.handoffs,
         lastHandoff: this.lastHandoff,
         echoGateCouplingDb: this.gate?.couplingDb,
+        demoOwnsSpeaker: this.demoOwnsSpeaker || undefined,
         problems: this.problems,
       },
     };
