@@ -37,6 +37,10 @@ export interface OutageResult {
   out_of_order: number;
   outage_s: number;
   offline_visible_ms: number;
+  /** A subscriber arriving later gets the retained `offline`. */
+  offline_retained: boolean;
+  /** Offline after SIGSTOP (no FIN: only the keepalive can tell). */
+  offline_visible_frozen_ms: number;
   keepalive_s: number;
   queue_bytes_peak: number;
   bytes_per_min_steady: number;
@@ -95,6 +99,20 @@ async function until(pred: () => boolean, timeoutMs: number, what: string): Prom
   }
 }
 
+async function retainedStatus(url: string, deviceId: string): Promise<string> {
+  const c = mqtt.connect(url, { reconnectPeriod: 0 });
+  try {
+    await new Promise<void>((r) => c.once('connect', () => r()));
+    const got = new Promise<string>((resolve) =>
+      c.once('message', (_t, p) => resolve((JSON.parse(String(p)) as { state: string }).state)),
+    );
+    await c.subscribeAsync(`voiceterm/${deviceId}/status`, { qos: 1 });
+    return await Promise.race([got, sleep(3000).then(() => 'none')]);
+  } finally {
+    c.end(true);
+  }
+}
+
 export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const broker = await startMosquitto({ persistence: true });
@@ -107,6 +125,8 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
     JSON.stringify({
       device: { id: deviceId },
       supervisor: { stateDir },
+      // The offline recogniser (pocketsphinx) is not under test, and would outlive a kill -9.
+      offline: { enabled: false },
       log: { level: 'warn' },
       fleet: {
         broker: { url: broker.url, keepaliveS: o.keepaliveS },
@@ -124,11 +144,14 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
   let counting = false;
   let status = '';
   let statusAt = 0;
+  // A persistent session (MQTT 5 needs a session expiry for that): the broker queues what the
+  // device drains while this subscriber is still reconnecting, and keeps it across its restart.
   const sub: MqttClient = mqtt.connect(broker.url, {
     clientId: `${deviceId}-sub`,
     clean: false,
     reconnectPeriod: 200,
     protocolVersion: 5,
+    properties: { sessionExpiryInterval: 3600 },
   });
   sub.on('message', (topic, payload) => {
     if (counting) steadyBytes += topic.length + payload.length;
@@ -173,6 +196,7 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
     await broker.stop();
     await sleep(o.crashAtS * 1000);
     await stopDevice(dev, 'SIGKILL');
+    const nAtCrash = readFileSync(join(stateDir, 'fleet-synthetic-n'), 'utf8');
     dev = startDevice(configPath, o.ratePerS);
     devices.push(dev);
     await sleep(Math.max(0, o.outageS - o.crashAtS) * 1000);
@@ -206,9 +230,33 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
       'offline after kill -9',
     ).catch((err) => log(String(err)));
     const offlineMs = status === 'offline' && statusAt > killAt ? Math.round(statusAt - killAt) : -1;
+    const retained = await retainedStatus(broker.url, deviceId);
+
+    // A silent death (power cut, cable): the process frozen with SIGSTOP keeps its socket open,
+    // so only the broker's keepalive check (1.5 × keepalive) can notice.
+    dev = startDevice(configPath, 0);
+    devices.push(dev);
+    await until(() => status === 'online', 30_000, 'online for the freeze');
+    const freezeAt = performance.now();
+    dev.child.kill('SIGSTOP');
+    await until(
+      () => status === 'offline' && statusAt > freezeAt,
+      o.keepaliveS * 3000,
+      'offline after SIGSTOP',
+    ).catch((err) => log(String(err)));
+    const frozenMs = status === 'offline' && statusAt > freezeAt ? Math.round(statusAt - freezeAt) : -1;
 
     let lost = 0;
-    for (let n = 1; n <= sent; n++) if (!seenN.has(n)) lost++;
+    const missing: number[] = [];
+    for (let n = 1; n <= sent; n++) {
+      if (seenN.has(n)) continue;
+      lost++;
+      if (missing.length < 50) missing.push(n);
+    }
+    if (lost > 0)
+      log(
+        `fleet bench: missing ${missing.join(',')} (crash at n=${nAtCrash}, sent ${sent}); queue: ${readdirSync(queueDir).join(' ')}`,
+      );
     return {
       events_sent: sent,
       events_received: seenN.size,
@@ -217,6 +265,8 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
       out_of_order: outOfOrder,
       outage_s: Math.round(outageS * 10) / 10,
       offline_visible_ms: offlineMs,
+      offline_retained: retained === 'offline',
+      offline_visible_frozen_ms: frozenMs,
       keepalive_s: o.keepaliveS,
       queue_bytes_peak: peak,
       bytes_per_min_steady: bytesPerMin,

@@ -41,6 +41,8 @@ import { SyntheticEvents, syntheticRate } from './synthetic.js';
 import { TopicNames } from './topics.js';
 
 const HEALTH_HISTORY = 30;
+/** Exit status after a remote `restart` (EX_TEMPFAIL): non-zero so Restart=on-failure applies. */
+export const RESTART_EXIT_CODE = 75;
 
 export class FleetComponent implements Component {
   readonly name = 'fleet';
@@ -100,8 +102,12 @@ export class FleetComponent implements Component {
         self().bus.emit('fleet.handoffMode', { mode, source: 'remote' });
       },
       conversationActive: () => this.conversationHeld,
-      // SIGTERM → the supervisor stops everything cleanly; systemd (Restart=always) starts us again.
+      // SIGTERM → the supervisor stops everything cleanly. The unit has Restart=on-failure, so
+      // the exit status is forced to RESTART_EXIT_CODE (EX_TEMPFAIL): systemd starts us again.
       scheduleRestart: () => {
+        process.once('exit', () => {
+          process.exitCode = RESTART_EXIT_CODE;
+        });
         setTimeout(() => process.kill(process.pid, 'SIGTERM'), 1500).unref();
       },
       diagnostics: () => this.diagnostics(),

@@ -68,6 +68,7 @@ beforeAll(async () => {
     JSON.stringify({
       device: { id: ID },
       supervisor: { stateDir },
+      offline: { enabled: false }, // its recogniser is not under test here
       fleet: { broker: { url: broker.url, keepaliveS: 5 }, healthIntervalS: 1, healthMinGapS: 0 },
     }),
   );
@@ -161,12 +162,35 @@ describe('fleet commands', () => {
       result: { applied: ['fleet.healthIntervalS'], restart_required: ['fleet.topicPrefix'] },
     });
     const persisted = JSON.parse(readFileSync(join(stateDir, 'remote-config.yaml'), 'utf8'));
-    expect(persisted).toEqual({ fleet: { healthIntervalS: 7, topicPrefix: 'vt2' } });
+    expect(persisted).toMatchObject({ fleet: { healthIntervalS: 7, topicPrefix: 'vt2' } });
     const reported = seen.filter((m) => m.topic.endsWith('/config/reported')).at(-1);
     expect(JSON.parse(reported?.payload ?? '{}')).toMatchObject({
       config: { fleet: { healthIntervalS: 7 } },
       restartRequired: ['fleet.topicPrefix'],
     });
+  });
+
+  it('applies a retained config/desired and answers on config/reported', async () => {
+    const before = seen.length;
+    v5.publish(
+      `voiceterm/${ID}/config/desired`,
+      JSON.stringify({ transaction: 'd1', log: { statusIntervalS: 20 } }),
+      { qos: 1, retain: true },
+    );
+    const deadline = Date.now() + 10_000;
+    let reported: Record<string, unknown> | undefined;
+    while (!reported && Date.now() < deadline) {
+      const m = seen
+        .slice(before)
+        .find((x) => x.topic.endsWith('/config/reported') && x.payload.includes('"d1"'));
+      if (m) reported = JSON.parse(m.payload);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(reported).toMatchObject({
+      config: { log: { statusIntervalS: 20 } },
+      lastChange: { ok: true, transaction: 'd1' },
+    });
+    v5.publish(`voiceterm/${ID}/config/desired`, '', { qos: 1, retain: true }); // clear the retained shadow
   });
 
   it('persists the kill switch and hand-off mode', async () => {
@@ -202,11 +226,21 @@ describe('fleet commands', () => {
     for (const f of files) expect(readFileSync(f, 'utf8')).not.toMatch(CARD);
   });
 
-  it('restarts on command (clean exit for systemd to restart)', async () => {
+  it('restarts on command (clean stop, exit 75 for systemd to restart)', async () => {
     const r = await command(v5, 'restart', '{"force":true}', 'c-rs');
     expect(r).toMatchObject({ ok: true, result: { restarting: true } });
-    const exit = await device.exited;
-    expect(exit.code).toBe(0);
+    const exit = await Promise.race([
+      device.exited,
+      new Promise<{ code: number | null }>((r) => setTimeout(() => r({ code: null }), 15_000)),
+    ]);
+    if (exit.code === null)
+      console.error(
+        device.logs
+          .slice(-15)
+          .map((l) => JSON.stringify(l))
+          .join('\n'),
+      );
+    expect(exit.code).toBe(75); // EX_TEMPFAIL: systemd's Restart=on-failure starts it again
     const last = seen.filter((m) => m.topic.endsWith('/status')).at(-1);
     expect(JSON.parse(last?.payload ?? '{}').state).toBe('offline');
   });

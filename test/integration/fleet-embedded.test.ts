@@ -24,6 +24,7 @@ function device(port: number, id: string): RunningCli {
     JSON.stringify({
       device: { id },
       supervisor: { stateDir: join(work, 'state') },
+      offline: { enabled: false },
       fleet: { embeddedBrokerPort: port },
     }),
   );

@@ -67,6 +67,7 @@ describe('fleet mTLS', () => {
       JSON.stringify({
         device: { id: ID },
         supervisor: { stateDir: join(work, 'state') },
+        offline: { enabled: false },
         fleet: {
           broker: {
             url: `mqtts://localhost:${broker.tlsPort}`,
