@@ -33,15 +33,18 @@ from graph import G  # noqa: E402
 R = 160           # hop (10 ms at 16 kHz)
 M = 2 * R         # DFT size
 K = M // 2 + 1    # bins
-P = 32            # partitions: 320 ms of echo path
-NC = 4            # partitions constrained per hop (round-robin): all P every P/NC hops
+P = int(os.environ.get("AEC_P", 32))    # partitions: 320 ms of echo path
+NC = int(os.environ.get("AEC_NC", 4))   # partitions constrained per hop (round-robin): all P every P/NC hops
 
 CFG = dict(
-    mu=0.5,            # Kalman gain scale
+    mu=1.0,            # Kalman gain scale
+    phis_floor=1e-9,   # floor of the observation-noise PSD
     beta=0.5,          # smoothing of the observation-noise PSD (error power)
-    a2=0.9998,         # state transition A^2: tracking of echo-path changes
+    a2=0.9995,         # process noise (1 - A^2)|W|^2: how fast the echo path may change
     q0=1e-9,           # process-noise floor
-    psi0=0.5,          # initial state uncertainty
+    psi0=5.0,          # initial state uncertainty (echo path gains up to ~|H|^2 = 25 in the corpus)
+    psi_flat=12,       # partitions (x10 ms) of full initial uncertainty
+    psi_decay_db=2.0,  # then the prior falls this much per partition
     lam=0.85,          # smoothing of the suppressor's PSDs
     leak_min=0.005,    # bounds of the estimated share of the echo estimate that remains (nonlinear echo)
     leak_max=0.5,
@@ -105,8 +108,13 @@ def build():
     Er, Ei = g.slice(E, 0, K, axis=1), g.slice(E, K, 2 * K, axis=1)
 
     X2 = g.abs2(nXr, nXi)                                               # [P,K]
-    nPhiS = g.smooth(PhiS, g.abs2(Er, Ei), c["beta"])
-    D = g.add(g.sum0(g.mul(X2, Psi), keep=1), g.add(nPhiS, g.f(1e-10)))  # [1,K]
+    # observation noise = error power minus what the filter's own uncertainty explains (R/M of it
+    # lands in the R error samples): near-end speech + noise, not unconverged echo. So the step is
+    # large while only echo is there (fast convergence) and small in double talk (robust filter).
+    XPsi = g.sum0(g.mul(X2, Psi), keep=1)                               # [1,K]
+    obs = g.maxi(g.sub(g.abs2(Er, Ei), g.scale(XPsi, R / M)), g.f(c["phis_floor"]))
+    nPhiS = g.smooth(PhiS, obs, c["beta"])
+    D = g.add(XPsi, g.add(nPhiS, g.f(1e-10)))                            # [1,K]
     gain = g.div(g.scale(Psi, c["mu"]), D)                               # [P,K]
     # W += gain * conj(X) * E
     uWr = g.add(Wr, g.mul(gain, g.add(g.mul(nXr, Er), g.mul(nXi, Ei))))
@@ -119,9 +127,8 @@ def build():
     uWi = g.op("ScatterND", uWi, cidx, g.slice(proj, K, 2 * K, axis=1))
     # covariance update, then the prediction step for the next hop
     uPsi = g.mul(Psi, g.sub(g.f(1.0), g.div(g.scale(g.mul(Psi, X2), c["mu"] * R / M), D)))
-    uPsi = g.add(g.scale(uPsi, c["a2"]), g.add(g.scale(g.abs2(uWr, uWi), 1 - c["a2"]), g.f(c["q0"])))
-    a = float(np.sqrt(c["a2"]))
-    uWr, uWi = g.scale(uWr, a), g.scale(uWi, a)
+    uPsi = g.add(uPsi, g.add(g.scale(g.abs2(uWr, uWi), 1 - c["a2"]), g.f(c["q0"])))
+    # (the filter itself is not shrunk by A: a leak of W biases it low; only its uncertainty grows)
 
     # ---- stage 2: residual echo + noise suppressor -------------------------------------------
     Cw = np.hstack([C, S]) * win[:, None]
@@ -184,7 +191,9 @@ def build():
     for name, shape in state.items():
         g.output(news[name], "n_" + name, shape)
     init = {name: 0.0 for name in state}
-    init["Psi"] = c["psi0"]
+    # prior on the echo path: full uncertainty over the first psi_flat partitions (bulk delay + direct
+    # path + early reflections), then decaying like a room's tail; one value per partition (row)
+    init["Psi"] = [round(float(c["psi0"] * 10 ** (-max(0, p - c["psi_flat"]) * c["psi_decay_db"] / 10)), 9) for p in range(P)]
     init["N"] = 1.0  # high: the minimum tracker falls to the real floor at once
     meta = dict(rate=16000, hop=R, dft=M, bins=K, partitions=P, constrainPerHop=NC, config=c,
                 state=[dict(name=n, shape=s, init=init[n]) for n, s in state.items()],

@@ -11,7 +11,8 @@ export interface AecMeta {
   hop: number;
   partitions: number;
   constrainPerHop: number;
-  state: { name: string; shape: number[]; init: number }[];
+  /** init: one value for the whole tensor, or one per row (e.g. per partition). */
+  state: { name: string; shape: number[]; init: number | number[] }[];
 }
 
 /** What one hop of the canceller reports besides the cleaned samples. */
@@ -85,8 +86,14 @@ export class EchoCanceller {
 
   reset(): void {
     for (const s of this.meta.state) {
-      this.stateA.get(s.name)?.fill(s.init);
-      this.stateB.get(s.name)?.fill(s.init);
+      for (const buf of [this.stateA.get(s.name), this.stateB.get(s.name)]) {
+        if (!buf) continue;
+        if (typeof s.init === 'number') buf.fill(s.init);
+        else {
+          const row = buf.length / s.init.length;
+          s.init.forEach((v, r) => buf.fill(v, r * row, (r + 1) * row));
+        }
+      }
     }
     this.flip = false;
     this.hopCount = 0;
