@@ -35,6 +35,8 @@ export async function startTerminal(o: {
   bootId: string;
   update?: Record<string, unknown>;
   extra?: Component[];
+  /** The first N reboot requests fail (as `systemctl reboot` does without the polkit rule). */
+  failReboots?: number;
 }): Promise<Terminal> {
   const services = testServices({
     device: { id: o.id },
@@ -54,12 +56,20 @@ export async function startTerminal(o: {
     new UpdateComponent({
       reboot: async () => {
         reboots++;
+        if (reboots <= (o.failReboots ?? 0)) throw new Error('Interactive authentication required.');
         onReboot();
       },
       bootId: async () => o.bootId,
     }),
   );
   await sup.start();
+  // Commands sent before the device subscribed would be dropped by the broker: wait for the link.
+  const end = Date.now() + 20_000;
+  while (sup.health().fleet?.details?.link !== 'online') {
+    if (Date.now() > end) throw new Error(`fleet link not online: ${JSON.stringify(sup.health().fleet)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 200)); // the command subscription follows `online`
   return {
     services,
     sup,

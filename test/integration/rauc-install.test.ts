@@ -43,9 +43,14 @@ let terminal: Terminal | undefined;
 let boots = 0;
 
 /** Start a supervisor as after a fresh boot (new boot id) or a plain restart (same boot id). */
-async function startSupervisor(update: Record<string, unknown>, newBoot: boolean): Promise<Terminal> {
+async function startSupervisor(
+  update: Record<string, unknown>,
+  newBoot: boolean,
+  failReboots = 0,
+): Promise<Terminal> {
   if (newBoot) boots++;
   terminal = await startTerminal({
+    failReboots,
     id: ID,
     brokerUrl: broker.url,
     stateDir: join(work, 'state'),
@@ -191,9 +196,11 @@ describe('update through real RAUC', () => {
     expect(await retainedUpdate(broker.url, ID)).toMatchObject({ phase: 'failed', result: 'rolled_back' });
   }, 90_000);
 
-  it('bootloader fallback: the new slot never comes up, the old one boots again → reported as rolled back', async () => {
+  it('bootloader fallback (after a refused reboot request): the new slot never comes up, the old one boots again → rolled back', async () => {
     await terminal?.stop();
-    const t = await startSupervisor(PASSING_GATE, false);
+    // The first reboot request is refused (as without the polkit rule): the job must not fail, it
+    // steps back to `installed` and asks again after update.rebootRetryS.
+    const t = await startSupervisor({ ...PASSING_GATE, rebootRetryS: 2 }, false, 1);
     const bundle = rig.buildBundle({ version: '4.0.0' });
     http.serve('v4.raucb', bundle.path);
     const since = op.updates.length;
@@ -202,7 +209,14 @@ describe('update through real RAUC', () => {
       { url: http.url('v4.raucb'), sha256: bundle.sha256, version: '4.0.0' },
       't-v4',
     );
+    const refused = await op.waitUpdate(
+      (p) => p.phase === 'installed' && (p.reason ?? '').startsWith('reboot request failed'),
+      30_000,
+      since,
+    );
+    expect(refused.reason).toBe('reboot request failed: Interactive authentication required.');
     await t.rebootRequested;
+    expect(t.rebootCount()).toBe(2);
     expect(rig.primary()).toBe('A');
     // The bootloader's boot counter gives up on A and boots B again (as if A never reached userspace).
     await t.stop();

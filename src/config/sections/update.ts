@@ -24,6 +24,8 @@ export const updateSchema = z
       .default(''),
     /** Progress messages on `<prefix>/<id>/update` at most this often (state changes always go out). */
     progressIntervalMs: z.number().int().min(100).max(60_000).default(2000),
+    /** After a reboot request, wait this long for the machine to go down before asking again. */
+    rebootRetryS: z.number().int().min(1).max(3600).default(120),
     /** Command that reboots the device once the update is installed and nobody is talking. */
     rebootCommand: restart(z.array(z.string().min(1)).min(1).default(['systemctl', 'reboot'])),
     /** After booting into the new slot: what must be healthy, and how long it may take. */

@@ -113,6 +113,7 @@ export class UpdateComponent implements Component {
         minFreeBytes: cfg.minFreeMb * 1024 * 1024,
         gateTimeoutMs: cfg.healthGate.timeoutS * 1000,
         defaultWindow: cfg.maintenanceWindow,
+        rebootGraceMs: cfg.rebootRetryS * 1000,
       },
     });
 
@@ -150,7 +151,9 @@ export class UpdateComponent implements Component {
     this.unsubscribe = [];
     this.fleet?.commands.unregisterCommand('update');
     // A running download or install is abandoned here and resumed from the persisted phase.
+    this.runner?.abort();
     await this.engine?.close();
+    await this.inFlight;
   }
 
   health(): ComponentHealth {

@@ -48,10 +48,17 @@ export class UpdateRunner {
   private job?: UpdateJob;
   private loaded = false;
   private rebootRequestedAt?: number;
+  /** Aborts a running download when the component stops (the job resumes from disk later). */
+  private readonly aborter = new AbortController();
   private readonly now: () => Date;
 
   constructor(private readonly d: RunnerDeps) {
     this.now = d.clock ?? (() => new Date());
+  }
+
+  /** Stop work in flight (a download); the persisted job is resumed by the next runner. */
+  abort(): void {
+    this.aborter.abort(new Error('update component stopping'));
   }
 
   current(): UpdateJob | undefined {
@@ -157,6 +164,13 @@ export class UpdateRunner {
     try {
       await this.performStep(job, step);
     } catch (err) {
+      // Stopping is not a failure: the phase on disk is resumed by the next runner.
+      if (this.aborter.signal.aborted) return;
+      // RAUC's connection lost mid-install is not the bundle's fault either: redo the step later.
+      if (err instanceof UpdateEngineError && err.code === 'unreachable') {
+        this.d.log.warn({ job: job.id, err: err.message }, 'update engine unreachable; will retry');
+        return;
+      }
       await this.fail(
         job,
         err instanceof UpdateEngineError || err instanceof DownloadError
@@ -203,10 +217,23 @@ export class UpdateRunner {
         await this.save(job, {
           phase: step.why === 'update' ? 'rebooting' : 'rolling_back',
           rebootBootId: bootId,
+          // A rollback keeps the gate's reason for the final report; an earlier refusal is history.
+          reason: step.why === 'update' ? undefined : job.reason,
         });
         this.d.log.info({ job: job.id, why: step.why }, 'rebooting');
         this.rebootRequestedAt = Date.now();
-        await this.d.reboot();
+        try {
+          await this.d.reboot();
+        } catch (err) {
+          // The slot is installed and primary: failing the job now would leave it unchecked after the
+          // next reboot. Step back and ask again after the grace period instead.
+          this.d.log.warn({ job: job.id, err: (err as Error).message }, 'reboot request failed');
+          await this.save(job, {
+            phase: step.why === 'update' ? 'installed' : 'rolling_back',
+            rebootBootId: undefined,
+            reason: step.why === 'update' ? `reboot request failed: ${(err as Error).message}` : job.reason,
+          });
+        }
         return;
       }
       case 'not_rebooted':
@@ -238,6 +265,7 @@ export class UpdateRunner {
     await this.save(job, { downloadAttempts: job.downloadAttempts + 1, retryAt: undefined });
     try {
       await downloadBundle({
+        signal: this.aborter.signal,
         url: job.url,
         partPath: this.d.store.partPath(job),
         expectedSize: job.size,
