@@ -40,8 +40,11 @@ export async function startPulse(opts: { rate?: number } = {}): Promise<PulseSer
   const socket = join(dir, 'native');
   for (const d of ['runtime', 'state', 'home']) mkdirSync(join(dir, d));
   const clientConf = join(dir, 'client.conf');
-  // Clients in this process must never autospawn a server of their own while ours is down.
-  writeFileSync(clientConf, 'autospawn = no\n');
+  // Clients in this process must never autospawn a server of their own while ours is down, and
+  // must not share memory with it: when the server is killed, libpulse's client thread waits for
+  // the dead server's shared memory blocks (pa_memimport_free) while holding the lock the ALSA
+  // plugin needs, which stalls the "unplug" for many seconds.
+  writeFileSync(clientConf, 'autospawn = no\nenable-shm = no\n');
   process.env.PULSE_CLIENTCONFIG = clientConf;
   const env = {
     ...process.env,

@@ -177,8 +177,8 @@ int Engine::openDevices(std::string* what) {
   peekTmp_.assign(std::max<size_t>(fade_, 1), 0.f);
   offsetValid_ = false;
   stageFill_ = 0;
-  stalledMs_ = 0;
   lastReadNs_ = monotonicNs();
+  capturing_ = false;
   nextTickNs_ = lastReadNs_;
   err = ensureRunning();
   if (err < 0) {
@@ -240,6 +240,14 @@ void Engine::threadMain() {
     err = cycle();
     if (err < 0) loseAndReopen(err);
   }
+}
+
+// No capture data for stallMs: a USB card that hangs instead of reporting ENODEV, or a sound
+// server that went away without an error on our side.
+bool Engine::stalled() const {
+  // A stream that has not delivered yet gets longer: a sound server may take a second to start.
+  int64_t limitMs = capturing_ ? cfg_.stallMs : 3LL * cfg_.stallMs;
+  return monotonicNs() - lastReadNs_ >= limitMs * 1000000LL;
 }
 
 bool Engine::sleepMs(unsigned ms) {
@@ -305,14 +313,12 @@ int Engine::cycle() {
       if (err < 0) return handleError(err, kPlayback);
       timespec ts{0, 1000000};  // 1 ms
       nanosleep(&ts, nullptr);
-      stalledMs_ += 1;
-      return stalledMs_ >= cfg_.stallMs ? -ETIMEDOUT : 0;
+      return stalled() ? -ETIMEDOUT : 0;
     }
   } else {
     int w = snd_pcm_wait(cap_, 50);
     if (w == 0) {
-      stalledMs_ += 50;
-      return stalledMs_ >= cfg_.stallMs ? -ETIMEDOUT : 0;
+      return stalled() ? -ETIMEDOUT : 0;
     }
     if (w < 0) return handleError(w, kCapture);
   }
@@ -320,9 +326,9 @@ int Engine::cycle() {
   if (n == -EAGAIN) return 0;
   if (n < 0) return handleError(static_cast<int>(n), kCapture);
   if (n == 0) return -ENODATA;  // a file PCM's input ended: the "device" is gone
-  stalledMs_ = 0;
   int64_t now = monotonicNs();
   lastReadNs_ = now;
+  capturing_ = true;
 
   snd_pcm_sframes_t dc = 0, dp = 0;
   int err = snd_pcm_delay(cap_, &dc);

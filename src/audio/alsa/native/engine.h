@@ -97,6 +97,7 @@ class Engine {
   void pushEvent(int kind, int value, int err);
   void setState(State s, int err);
   bool sleepMs(unsigned ms);
+  bool stalled() const;
 
   const EngineConfig cfg_;
   snd_pcm_t* cap_ = nullptr;
@@ -128,7 +129,7 @@ class Engine {
   bool offsetValid_ = false;
   int offsetDisagree_ = 0;
   int64_t lastReadNs_ = 0, nextTickNs_ = 0;
-  unsigned stalledMs_ = 0;
+  bool capturing_ = false;  // data has arrived since the last open
 
   // Playback producer state (I/O thread).
   float lastOut_ = 0;
