@@ -65,6 +65,11 @@ export class DuplexEngine {
   private firstAudioSent = new Set<string>();
   // barge-in candidate
   private onsetRun = 0;
+  /**
+   * A new candidate needs the front-end's decision to have gone quiet since the last release: its
+   * hangover (or a burst of residual echo as playback restarts) must not re-pause at once.
+   */
+  private armed = true;
   private heldAt = 0;
   private heldSpeech = 0;
   private heldSilence = 0;
@@ -116,6 +121,12 @@ export class DuplexEngine {
     this.awaitingReply = false;
   }
 
+  /** Samples of a response received and played so far (for traces and benches). */
+  playback(responseId: string): { received: number; played: number } | undefined {
+    const r = this.queue.response(responseId);
+    return r && { received: r.received, played: this.queue.playedOf(responseId, this.device.playedSamples) };
+  }
+
   /** Nobody talks, nothing plays, no reply pending: a session may be rotated now. */
   get atTurnBoundary(): boolean {
     return this.state === 'idle' && !this.inTurn && !this.awaitingReply && this.queue.pending === 0;
@@ -126,13 +137,20 @@ export class DuplexEngine {
   step(signal: NearEndSignal): void {
     this.frame++;
     const near = signal.nearEndLikely;
-    if (this.state === 'playing') this.watchOnset(near);
-    else if (this.state === 'held') this.watchHeld(near);
-    this.trackTurn(near);
+    // Onset: the front-end's echo-aware decision alone (fast). Duration: only frames that are
+    // still speech by the VAD, so the decision's hangover does not lengthen a backchannel.
+    const p = this.o.bargeIn;
+    const talking = near && signal.speechProb >= p.speechProbMin;
+    const early = p.onsetOnDoubleTalk && signal.doubleTalk === true && signal.speechProb >= p.speechProbMin;
+    if (this.state === 'playing') this.watchOnset(near || early);
+    else if (this.state === 'held') this.watchHeld(talking);
+    this.trackTurn(near, talking);
     this.feed();
   }
 
   private watchOnset(near: boolean): void {
+    if (!near) this.armed = true;
+    if (!this.armed) return;
     this.onsetRun = near ? this.onsetRun + 1 : 0;
     if (this.onsetRun < this.o.bargeIn.onsetFrames) return;
     this.onsetRun = 0;
@@ -158,6 +176,7 @@ export class DuplexEngine {
     if (this.ms(this.heldSilence) >= p.releaseMs || heldMs >= p.maxPauseMs) {
       if (this.cloud.holdMode === 'pause') this.device.resume();
       this.state = 'playing';
+      this.armed = false;
       const kind = this.ms(this.heldSpeech) >= p.backchannelMinMs ? 'backchannel' : 'false';
       this.o.trace?.({ type: 'bargein.released', frame: this.frame, kind, heldMs });
     }
@@ -195,7 +214,7 @@ export class DuplexEngine {
   }
 
   /** Customer turns: start when the customer speaks while the agent is silent (or after a confirmed barge-in). */
-  private trackTurn(near: boolean): void {
+  private trackTurn(near: boolean, talking: boolean): void {
     if (!this.inTurn) {
       if (near && this.state === 'idle') {
         this.inTurn = true;
@@ -205,7 +224,7 @@ export class DuplexEngine {
       }
       return;
     }
-    if (near) {
+    if (talking) {
       this.turnSpeech++;
       this.turnSilence = 0;
       this.lastSpeechFrame = this.frame;
@@ -215,8 +234,10 @@ export class DuplexEngine {
     if (this.ms(this.turnSilence) < this.o.turn.endOfTurnMs) return;
     this.inTurn = false;
     const committed = this.ms(this.turnSpeech) >= this.o.turn.minTurnMs;
-    if (committed) {
-      if (this.cloud.deviceDecidesTurns) this.cloud.commitTurn();
+    // Realtime: we ask for the answer, so one is due. Live: the model may answer (perhaps already
+    // does) or not; nothing is awaited.
+    if (committed && this.cloud.deviceDecidesTurns) {
+      this.cloud.commitTurn();
       this.awaitingReply = true;
     }
     this.o.trace?.({ type: 'turn.end', frame: this.frame, lastSpeechFrame: this.lastSpeechFrame, committed });

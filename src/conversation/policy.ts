@@ -16,6 +16,18 @@ export interface BargeInPolicy {
   duckGain: number;
   /** Speech at least this long (while paused, not confirmed) counts as a backchannel, else a false alarm. */
   backchannelMinMs: number;
+  /**
+   * After the onset, a frame counts as speech only if the VAD probability is at least this too:
+   * the front-end's nearEndLikely holds on for a hangover (~250 ms) after speech ends, which would
+   * make every "mm-hmm" look long enough to confirm.
+   */
+  speechProbMin: number;
+  /**
+   * Also pause on the canceller's double-talk flag with a VAD probability ≥ speechProbMin (earlier
+   * than the echo-aware decision, which waits for a higher probability while the agent plays).
+   * The pause is reversible; confirmation still needs real speech.
+   */
+  onsetOnDoubleTalk: boolean;
 }
 
 export interface TurnPolicy {
@@ -34,12 +46,18 @@ export const DEFAULT_BARGE_IN: BargeInPolicy = {
   maxPauseMs: 1200,
   duckGain: 0.2,
   backchannelMinMs: 100,
+  speechProbMin: 0.5,
+  onsetOnDoubleTalk: false,
 };
 
 export const DEFAULT_TURN: TurnPolicy = { endOfTurnMs: 500, minTurnMs: 150, deviceAheadMs: 40 };
 
 /** The minimal per-frame signal the engine needs; src/frontend's FrontendFrame satisfies it. */
 export interface NearEndSignal {
-  /** The front-end's echo-aware "the customer is speaking now". */
+  /** The front-end's echo-aware "the customer is speaking now" (with hangover). */
   nearEndLikely: boolean;
+  /** VAD probability on the echo-cancelled signal, 0..1. */
+  speechProb: number;
+  /** The canceller's double-talk flag (near-end energy clearly above the echo estimate). */
+  doubleTalk?: boolean;
 }

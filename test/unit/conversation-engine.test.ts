@@ -47,15 +47,22 @@ async function setup(mode: 'pause' | 'duck') {
     trace: (t) => traces.push(t),
   });
   const refEnergy: number[] = [];
-  /** Run n frames; near(i) says whether the customer speaks in frame i (0-based from this call). */
-  const run = (n: number, near: (i: number) => boolean = () => false) => {
+  /**
+   * Run n frames; near(i) says whether the customer speaks in frame i (0-based from this call);
+   * hang(i): the front-end still says nearEndLikely (its hangover) but the VAD has dropped.
+   */
+  const run = (
+    n: number,
+    near: (i: number) => boolean = () => false,
+    hang: (i: number) => boolean = () => false,
+  ) => {
     for (let i = 0; i < n; i++) {
       const frame = dev.step();
       if (!frame) throw new Error('device not running');
       let e = 0;
       for (const s of frame.ref) e += s * s;
       refEnergy.push(e);
-      engine.step({ nearEndLikely: near(i) });
+      engine.step({ nearEndLikely: near(i) || hang(i), speechProb: near(i) ? 0.9 : 0.1 });
     }
   };
   return { dev, cloud, engine, traces, run, refEnergy };
@@ -122,6 +129,23 @@ describe('DuplexEngine', () => {
     expect(s.engine.state).toBe('idle');
     // The backchannel did not count as a customer turn: no commit.
     expect(s.cloud.commits).toBe(0);
+  });
+
+  it("the front-end's hangover does not lengthen a backchannel into an interruption", async () => {
+    const s = await setup('pause');
+    opened = s.dev;
+    s.engine.agentAudio('r1', tone(1500));
+    s.engine.responseDone('r1');
+    s.run(30);
+    // 300 ms of speech, then 300 ms where only the decision's hangover says "near end".
+    s.run(
+      200,
+      (i) => i < 30,
+      (i) => i >= 30 && i < 60,
+    );
+    expect(s.cloud.interrupts).toHaveLength(0);
+    expect(s.traces.find((t) => t.type === 'bargein.released')).toMatchObject({ kind: 'backchannel' });
+    expect(s.dev.playedSamples).toBe((RATE * 1500) / 1000);
   });
 
   it('barge-in is available on the very first frame of agent audio', async () => {

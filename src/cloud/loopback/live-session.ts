@@ -5,8 +5,9 @@
  * real one; agent audio at real-time pace with output transcript deltas carrying start_ms/end_ms;
  * tools through responses delegation (response.event wrapping output_item.done function calls).
  *
- * Scripting convention: a session.instructions.append whose text contains "ask the customer"
- * makes the double speak its next reply (how the device asks for a tool confirmation).
+ * Scripting convention: a session.instructions.append whose text starts with "Now" (e.g. the tool
+ * runner's "Now ask the customer: …") makes the double speak its next reply at once, the way a
+ * steered model would.
  */
 import { base64ToInt16 } from '../pcm.js';
 import { type SessionDeps, SimSession, type Stream } from './session-base.js';
@@ -68,7 +69,7 @@ export class LiveSim extends SimSession {
         return;
       case 'session.instructions.append':
         this.instructionsAppended.push(String(e.content));
-        if (/ask the customer/i.test(String(e.content)) && !this.speaking) this.speak();
+        if (/^now\b/i.test(String(e.content)) && !this.speaking) this.speak();
         return;
       case 'response.item.create':
         return;
@@ -109,7 +110,14 @@ export class LiveSim extends SimSession {
     });
   }
 
-  /** Energy-based listening: the model yields to real speech, and answers when the customer stops. */
+  /** Speech of the current burst began while the agent was talking (a backchannel unless it grows). */
+  private overlapped = false;
+  private yielded = false;
+
+  /**
+   * Energy-based listening: the model yields to real speech (longer than yieldMs) and answers when
+   * the customer stops; a short burst over its own speech ("mm-hmm") is a backchannel, not a turn.
+   */
   private hear(pcm: Int16Array): void {
     const ms = (pcm.length * 1000) / this.rate;
     this.info.inputMs += ms;
@@ -118,21 +126,28 @@ export class LiveSim extends SimSession {
     for (let i = 0; i < pcm.length; i++) sum += (pcm[i] / 32768) ** 2;
     const rms = Math.sqrt(sum / Math.max(1, pcm.length));
     if (rms > this.timing.speechRms) {
+      if (this.speechMs === 0) {
+        this.overlapped = this.speaking !== undefined;
+        this.yielded = false;
+      }
       this.speechMs += ms;
       this.silenceMs = 0;
       if (this.speaking && this.speechMs >= this.timing.yieldMs) {
         this.stopStream(this.speaking);
         this.speaking = undefined;
+        this.yielded = true;
       }
       return;
     }
     this.silenceMs += ms;
-    if (this.speechMs >= this.timing.minTurnMs && this.silenceMs >= this.timing.endOfTurnMs) {
-      this.speechMs = 0;
-      const transcript = this.d.script.nextUserTranscript();
-      if (transcript) this.send({ type: 'session.input_transcript.delta', delta: transcript });
-      if (!this.speaking) this.speak();
-    } else if (this.silenceMs >= this.timing.endOfTurnMs) this.speechMs = 0;
+    if (this.silenceMs < this.timing.endOfTurnMs) return;
+    const wasTurn = this.speechMs >= this.timing.minTurnMs && (!this.overlapped || this.yielded);
+    this.speechMs = 0;
+    if (!wasTurn) return;
+    this.overlapped = false;
+    const transcript = this.d.script.nextUserTranscript();
+    if (transcript) this.send({ type: 'session.input_transcript.delta', delta: transcript });
+    if (!this.speaking) this.speak();
   }
 
   private speak(): void {

@@ -16,6 +16,10 @@ export const conversationSchema = z
         /** GPT-Live: playback gain while an interruption is pending (the model decides whether to yield). */
         duckGain: z.number().min(0).max(1).default(0.2),
         backchannelMinMs: z.number().int().min(0).max(1000).default(100),
+        /** After the onset, frames count as speech only with this VAD probability (ignores the decision's hangover). */
+        speechProbMin: z.number().min(0).max(1).default(0.5),
+        /** Also pause on the canceller's double-talk flag (earlier; the pause is reversible). */
+        onsetOnDoubleTalk: z.boolean().default(false),
       })
       .prefault({}),
     turn: z
