@@ -1,0 +1,105 @@
+/**
+ * The session keeper against the loopback double: backoff with jitter while the service refuses
+ * connections (never a tight loop), reconnect after expiry, and the conversation component staying
+ * off the network with `cloud.provider: none`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoopbackCloud } from '../../src/cloud/loopback/server.js';
+import { OpenAIRealtimeProvider } from '../../src/cloud/openai-realtime/adapter.js';
+import { type KeeperEvent, SessionKeeper } from '../../src/cloud/session-keeper.js';
+import { configSchema } from '../../src/config/schema.js';
+import { ConversationComponent } from '../../src/conversation/component.js';
+
+let cloud: LoopbackCloud;
+let baseUrl: string;
+beforeAll(async () => {
+  cloud = new LoopbackCloud({ apiKey: 'k' });
+  baseUrl = await cloud.start();
+});
+afterAll(async () => {
+  await cloud.stop();
+});
+
+async function until(cond: () => boolean, ms = 8000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('SessionKeeper', () => {
+  it('backs off exponentially while refused, then connects; reconnects after session expiry', async () => {
+    const events: KeeperEvent[] = [];
+    const keeper = new SessionKeeper({
+      create: () =>
+        new OpenAIRealtimeProvider({
+          baseUrl,
+          auth: 'bearer',
+          apiKey: 'k',
+          model: 'gpt-realtime',
+          voice: 'marin',
+        }),
+      instructions: 'x',
+      tools: [],
+      backoff: { initialMs: 50, maxMs: 400 },
+      capMs: 3_600_000,
+      rotateMarginMs: 60_000,
+      hardMarginMs: 1000,
+      historyLines: 5,
+    });
+    keeper.on((e) => events.push(e));
+    const attemptsBefore = cloud.connectAttempts.length;
+    cloud.refuseNext = 4;
+    keeper.start();
+    try {
+      await until(() => keeper.current !== undefined);
+      const attempts = cloud.connectAttempts.slice(attemptsBefore);
+      expect(attempts).toHaveLength(5);
+      const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
+      // Delays drawn from [c/2·…, c] with c = 50, 100, 200, 400: growing, never a tight loop.
+      expect(gaps[0]).toBeGreaterThanOrEqual(30);
+      expect(gaps[3]).toBeGreaterThanOrEqual(190);
+      expect(gaps[3]).toBeGreaterThan(gaps[0]);
+      expect(keeper.stats.failures).toBe(4);
+
+      const gen = keeper.currentGeneration;
+      const reconnects = keeper.stats.reconnects;
+      cloud.expireSessions();
+      await until(() => keeper.currentGeneration > gen && keeper.current !== undefined);
+      const down = events.find((e) => e.type === 'link' && !e.up);
+      expect(down).toMatchObject({ reason: 'expired' });
+      expect(keeper.stats.reconnects).toBe(reconnects + 1);
+    } finally {
+      await keeper.stop();
+    }
+  });
+});
+
+describe('conversation component', () => {
+  it('with cloud.provider none it connects nowhere and reports so', async () => {
+    const config = configSchema.parse({});
+    expect(config.cloud.provider).toBe('none');
+    const before = cloud.connectAttempts.length;
+    const c = new ConversationComponent();
+    const loops: string[] = [];
+    await c.start({
+      config,
+      logger: { warn() {}, info() {}, error() {} } as never,
+      metrics: {} as never,
+      bus: { on: () => () => {}, emit() {} } as never,
+      lookup: () => undefined,
+      every: (name) => {
+        loops.push(name);
+        return { name, intervalMs: 0, lastTick: 0, stop() {} };
+      },
+      fail: (err) => {
+        throw err;
+      },
+    });
+    expect(c.health()).toMatchObject({ healthy: true, summary: 'cloud off (provider none)' });
+    expect(loops).toEqual([]);
+    await c.stop();
+    expect(cloud.connectAttempts.length).toBe(before);
+  });
+});
