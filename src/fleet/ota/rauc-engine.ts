@@ -22,6 +22,18 @@ import {
 } from './engine.js';
 
 const SERVICE = 'de.pengutronix.rauc';
+/** Bundle checks read the whole signature; generous, but a dead service must not stall a job. */
+const CALL_TIMEOUT_MS = 60_000;
+
+class TimeoutError extends Error {}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what}: no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
 const IFACE = 'de.pengutronix.rauc.Installer';
 
 export interface RaucEngineOptions {
@@ -88,10 +100,18 @@ export class RaucEngine implements UpdateEngine {
     const bus = this.opts.dbusAddress
       ? dbus.sessionBus({ busAddress: this.opts.dbusAddress })
       : dbus.systemBus();
-    // A lost bus must not crash the process: forget it and reconnect on the next call.
-    bus.on('error', () => this.reset());
+    // A lost bus must not crash the process: forget it and reconnect on the next call. A bus that
+    // fails while connecting only emits 'error' (getProxyObject would wait forever), hence the race.
+    const failed = new Promise<never>((_, reject) => bus.once('error', reject));
+    bus.on('error', () => {
+      if (this.bus === bus) this.reset();
+    });
     try {
-      const obj = await bus.getProxyObject(SERVICE, '/');
+      const obj = await withTimeout(
+        Promise.race([bus.getProxyObject(SERVICE, '/'), failed]),
+        CALL_TIMEOUT_MS,
+        'connect',
+      );
       this.bus = bus;
       this.installer = obj.getInterface(IFACE) as unknown as Installer;
       this.props = obj.getInterface('org.freedesktop.DBus.Properties') as unknown as Props;
@@ -118,7 +138,23 @@ export class RaucEngine implements UpdateEngine {
 
   private async prop(name: string): Promise<unknown> {
     const { props } = await this.connect();
-    return plain(await props.Get(IFACE, name));
+    return plain(await this.call(props.Get(IFACE, name), `Get ${name}`));
+  }
+
+  /** A D-Bus call that cannot hang the job: times out and drops the connection if RAUC is gone. */
+  private async call<T>(p: Promise<T>, what: string): Promise<T> {
+    try {
+      return await withTimeout(p, CALL_TIMEOUT_MS, what);
+    } catch (err) {
+      if (err instanceof TimeoutError) {
+        this.reset();
+        throw new UpdateEngineError(
+          'unreachable',
+          `RAUC did not answer ${what} within ${CALL_TIMEOUT_MS / 1000} s`,
+        );
+      }
+      throw err;
+    }
   }
 
   async compatible(): Promise<string> {
@@ -131,12 +167,12 @@ export class RaucEngine implements UpdateEngine {
 
   async slots(): Promise<SlotStatus[]> {
     const { installer } = await this.connect();
-    return slotsFromDbus(await installer.GetSlotStatus());
+    return slotsFromDbus(await this.call(installer.GetSlotStatus(), 'GetSlotStatus'));
   }
 
   async primary(): Promise<string> {
     const { installer } = await this.connect();
-    return String(await installer.GetPrimary());
+    return String(await this.call(installer.GetPrimary(), 'GetPrimary'));
   }
 
   async inspect(bundlePath: string): Promise<BundleInfo> {
@@ -144,7 +180,10 @@ export class RaucEngine implements UpdateEngine {
     let info: BundleInfo;
     try {
       if (this.hasInspect) {
-        const r = plain(await installer.InspectBundle(bundlePath, {})) as Record<string, unknown>;
+        const r = plain(await this.call(installer.InspectBundle(bundlePath, {}), 'InspectBundle')) as Record<
+          string,
+          unknown
+        >;
         const update = (r.update ?? {}) as Record<string, unknown>;
         info = {
           compatible: String(update.compatible ?? ''),
@@ -152,10 +191,14 @@ export class RaucEngine implements UpdateEngine {
           manifestHash: str(r['manifest-hash']),
         };
       } else {
-        const [compatible, version] = (await installer.Info(bundlePath)) as [string, string];
+        const [compatible, version] = (await this.call(installer.Info(bundlePath), 'Info')) as [
+          string,
+          string,
+        ];
         info = { compatible, version };
       }
     } catch (err) {
+      if (err instanceof UpdateEngineError) throw err; // unreachable: not the bundle's fault
       throw new UpdateEngineError('rejected', await this.rejectionReason(bundlePath, err));
     }
     const system = await this.compatible();
@@ -217,9 +260,10 @@ export class RaucEngine implements UpdateEngine {
       installer.off('Completed', onCompleted);
     };
     try {
-      await installer.InstallBundle(bundlePath, args);
+      await this.call(installer.InstallBundle(bundlePath, args), 'InstallBundle');
     } catch (err) {
       unsubscribe();
+      if (err instanceof UpdateEngineError) throw err;
       throw new UpdateEngineError(
         'install_failed',
         `InstallBundle refused: ${(err as { text?: string }).text ?? (err as Error).message}`,
@@ -236,7 +280,7 @@ export class RaucEngine implements UpdateEngine {
   async mark(state: 'good' | 'bad' | 'active', slot: string): Promise<{ slot: string; message: string }> {
     const { installer } = await this.connect();
     try {
-      const [name, message] = (await installer.Mark(state, slot)) as [string, string];
+      const [name, message] = (await this.call(installer.Mark(state, slot), 'Mark')) as [string, string];
       return { slot: name, message };
     } catch (err) {
       throw new UpdateEngineError(
