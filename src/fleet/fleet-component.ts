@@ -120,10 +120,12 @@ export class FleetComponent implements Component {
     });
   }
 
+  /** Before start (or with fleet disabled) a detached publisher: `ready` is false, publish throws. */
   get publisher(): FleetPublisher {
-    if (!this.pub) throw new Error('fleet publisher used before the fleet component started');
-    return this.pub;
+    return this.pub ?? this.detached;
   }
+
+  private readonly detached = new FleetPublisher(new TopicNames('voiceterm', 'unstarted'), new Redactor());
 
   async start(ctx: ComponentContext): Promise<void> {
     this.ctx = ctx;
@@ -287,10 +289,9 @@ export class FleetComponent implements Component {
     const name = topics.commandName(m.topic);
     if (!name) return; // not this device's command topic: ignored
     const response = await this.commands.dispatch(name, m.payload);
-    this.ctx?.logger.info(
-      { command: name, ok: response.ok, error: response.error?.message },
-      'fleet command',
-    );
+    // Error texts can quote the offending input: redact them for the log as for the broker.
+    const error = response.error ? this.redactor.redact(response.error.message) : undefined;
+    this.ctx?.logger.info({ command: name, ok: response.ok, error }, 'fleet command');
     pub.respond(m.responseTopic ?? topics.responseTopic(name), response, m.correlationData);
   }
 

@@ -118,6 +118,22 @@ describe('DurableQueue', () => {
     q2.close();
   });
 
+  it('never truncates good records after a bad line in the middle of a segment', () => {
+    const dir = tmp();
+    const q = new DurableQueue({ dir, maxBytes: 1 << 20 });
+    q.enqueue(ev(1));
+    q.close();
+    const seg = readdirSync(dir).find((f) => f.startsWith('seg-')) as string;
+    const good = readFileSync(join(dir, seg), 'utf8');
+    const second = good.replace('"seq":1', '"seq":2').replace('-1"', '-2"').replace('"n":1', '"n":2');
+    writeFileSync(join(dir, seg), `${good}garbage\n${second}`);
+    const q2 = new DurableQueue({ dir, maxBytes: 1 << 20 });
+    expect(q2.pending().map((m) => m.seq)).toEqual([1, 2]);
+    expect(q2.stats().tornLines).toBe(1);
+    expect(readFileSync(join(dir, seg), 'utf8')).toContain(second);
+    q2.close();
+  });
+
   it('refuses a second live process on the same directory', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'lock'), '1'); // pid 1 is alive

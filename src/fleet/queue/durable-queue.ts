@@ -24,10 +24,8 @@ import {
   existsSync,
   fsync,
   fsyncSync,
-  ftruncateSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
   renameSync,
   unlinkSync,
@@ -36,6 +34,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { DRAIN_ORDER, evictableFor, type PriorityClass } from './policy.js';
+import { readQueueDir, segmentName } from './segment-reader.js';
 
 export interface QueuedMessage {
   seq: number;
@@ -86,8 +85,6 @@ interface Segment {
   file: string;
   live: number;
 }
-
-const SEG_RE = /^seg-(\d{16})\.log$/;
 
 export class DurableQueue {
   readonly dir: string;
@@ -342,7 +339,7 @@ export class DurableQueue {
   }
 
   private openSegment(first: number): void {
-    const file = join(this.dir, `seg-${String(first).padStart(16, '0')}.log`);
+    const file = join(this.dir, segmentName(first));
     this.activeFd = openSync(file, 'a');
     this.activeSize = 0;
     this.active = { first, file, live: 0 };
@@ -396,70 +393,17 @@ export class DurableQueue {
   }
 
   private recover(): void {
-    const donePath = join(this.dir, 'done.log');
-    const done = new Set<number>();
-    if (existsSync(donePath)) {
-      for (const l of readFileSync(donePath, 'utf8').split('\n')) {
-        const n = Number(l);
-        if (l && Number.isInteger(n)) done.add(n);
-      }
-    }
-    const files = readdirSync(this.dir)
-      .filter((f) => SEG_RE.test(f))
-      .sort();
-    let maxSeq = 0;
-    const recovered: QueuedMessage[] = [];
-    const oldSegments: Segment[] = [];
-    for (const f of files) {
-      const first = Number(SEG_RE.exec(f)?.[1]);
-      maxSeq = Math.max(maxSeq, first - 1);
-      const seg: Segment = { first, file: join(this.dir, f), live: 0 };
-      oldSegments.push(seg);
-      const text = readFileSync(seg.file, 'utf8');
-      let good = 0;
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        let rec: Record<string, unknown>;
-        try {
-          rec = JSON.parse(line);
-        } catch {
-          this.counters.tornLines++;
-          continue;
-        }
-        good += Buffer.byteLength(line) + 1;
-        const seq = Number(rec.seq);
-        maxSeq = Math.max(maxSeq, seq);
-        if (done.has(seq)) continue;
-        recovered.push({
-          seq,
-          id: String(rec.id),
-          cls: rec.cls as PriorityClass,
-          topic: String(rec.topic),
-          payload: String(rec.payload),
-          retain: rec.retain === true,
-          key: typeof rec.key === 'string' ? rec.key : undefined,
-          corr: typeof rec.corr === 'string' ? rec.corr : undefined,
-          size: Buffer.byteLength(line) + 1,
-          segment: first,
-        });
-      }
-      // A torn tail (power cut mid-write) would glue onto the next append: cut it off.
-      if (good < Buffer.byteLength(text) && f === files[files.length - 1]) {
-        const fd = openSync(seg.file, 'r+');
-        ftruncateSync(fd, good);
-        closeSync(fd);
-      }
-    }
-    for (const s of done) maxSeq = Math.max(maxSeq, s);
-    this.nextSeq = maxSeq + 1;
-    for (const seg of oldSegments) this.segments.set(seg.first, seg);
+    const found = readQueueDir(this.dir);
+    this.counters.tornLines = found.tornLines;
+    this.nextSeq = found.maxSeq + 1;
+    const old: Segment[] = found.segments.map((x) => ({ ...x, live: 0 }));
+    for (const seg of old) this.segments.set(seg.first, seg);
     // The new active segment exists before old ones are deleted: its name keeps nextSeq durable.
     this.openSegment(this.nextSeq);
-    this.doneFd = openSync(donePath, 'a');
-    this.doneSize = existsSync(donePath) ? readFileSync(donePath).length : 0;
-    recovered.sort((a, b) => a.seq - b.seq);
+    this.doneFd = openSync(join(this.dir, 'done.log'), 'a');
+    this.doneSize = found.doneBytes;
+    const recovered: QueuedMessage[] = found.pending;
     for (const m of recovered) {
-      if (!DRAIN_ORDER.includes(m.cls)) continue;
       this.track(m);
       this.counters.recovered++;
     }
@@ -468,7 +412,7 @@ export class DurableQueue {
     for (const m of recovered) if (m.key) newest.set(m.key, Math.max(newest.get(m.key) ?? 0, m.seq));
     for (const m of recovered)
       if (m.key && newest.get(m.key) !== m.seq && this.bySeq.has(m.seq)) this.forget(m);
-    for (const seg of oldSegments) if (seg.live === 0 && this.segments.has(seg.first)) this.dropSegment(seg);
+    for (const seg of old) if (seg.live === 0 && this.segments.has(seg.first)) this.dropSegment(seg);
   }
 }
 
