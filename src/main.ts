@@ -4,10 +4,11 @@ import type { Command } from './cli/command.js';
 import { wantsHelp } from './cli/command.js';
 import { configCommand } from './cli/config-check.js';
 import { devicesCommand } from './cli/devices.js';
+import { frontendCommand } from './cli/frontend.js';
 import { runCommand } from './cli/run.js';
 import { versionCommand } from './cli/version.js';
 
-const commands: Command[] = [runCommand, configCommand, devicesCommand, versionCommand];
+const commands: Command[] = [runCommand, configCommand, devicesCommand, versionCommand, frontendCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -205,7 +205,7 @@ def build():
 
 if __name__ == "__main__":
     # AEC_CFG='{"leak": 0.05}' overrides constants for experiments (write those to another directory)
-    CFG.update(json.loads(os.environ.get("AEC_CFG", "{}")))
+    CFG.update(json.loads(os.environ.get("AEC_CFG") or "{}"))
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
     model, meta = build()
     with open(os.path.join(out_dir, "aec.onnx"), "wb") as fh:

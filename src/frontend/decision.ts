@@ -19,8 +19,11 @@ export interface DecisionConfig {
   onChunks: number;
   /** Output level above the tracked noise floor a speech chunk needs, dB. */
   noiseMarginDb: number;
-  /** While the far end plays: output level relative to the (held) echo estimate a chunk needs, dB. */
+  /** While the far end plays: output level relative to the (held) echo estimate a chunk needs, dB... */
   echoMarginDb: number;
+  /** ...and at least this far above the residual echo the canceller's ERLE implies (echo - ERLE), dB:
+   * residual bursts sit ~10 dB above the average residual, the customer far higher. */
+  residualMarginDb: number;
   /** While the canceller has not converged (ERLE estimate below convergedErleDb) and the far end
    * plays, its echo estimate is too low to gate with: demand this VAD probability... */
   warmupThreshold: number;
@@ -38,6 +41,7 @@ export const defaultDecisionConfig: DecisionConfig = {
   onChunks: 1,
   noiseMarginDb: 14,
   echoMarginDb: -22,
+  residualMarginDb: 14,
   warmupThreshold: 0.9,
   warmupChunks: 3,
   convergedErleDb: 12,
@@ -78,7 +82,12 @@ export class BargeInDecision {
     const c = this.config;
     if (x.speechProb < c.onThreshold) return false;
     if (x.outDb - x.noiseDb < c.noiseMarginDb) return false;
-    if (x.farEndActive && x.outDb - x.echoDb < c.echoMarginDb) return false;
+    if (x.farEndActive) {
+      const converged = x.erleDb >= c.convergedErleDb;
+      // never stricter than -12 dB: a customer 15 dB under the echo still has syllables above that
+      const margin = converged ? Math.min(-12, Math.max(c.echoMarginDb, c.residualMarginDb - x.erleDb)) : c.echoMarginDb;
+      if (x.outDb - x.echoDb < margin) return false;
+    }
     if (x.farEndActive && x.erleDb < c.convergedErleDb && x.speechProb < c.warmupThreshold) return false;
     return true;
   }

@@ -1,0 +1,41 @@
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ModelFileError, loadVerified, readManifest } from '../../src/frontend/models.js';
+
+const models = join(import.meta.dirname, '../../models');
+const tmp = mkdtempSync(join(tmpdir(), 'vt-fe-models-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('model manifest', () => {
+  it('lists every model with source or generator, license and a hash that matches the file', () => {
+    const entries = readManifest(models);
+    expect(entries.map((e) => e.name).sort()).toEqual(['aec', 'aec-meta', 'silero-vad']);
+    for (const e of entries) {
+      expect(e.license).toBeTruthy();
+      expect(e.source ?? e.generator).toBeTruthy();
+      expect(loadVerified(models, e.name).bytes.length).toBeGreaterThan(1000);
+    }
+    expect(entries.find((e) => e.name === 'silero-vad')?.source?.package).toBe('@ricky0123/vad-web@0.0.31');
+  });
+
+  it('an altered model file fails with an error naming it', () => {
+    copyFileSync(join(models, 'manifest.json'), join(tmp, 'manifest.json'));
+    writeFileSync(join(tmp, 'silero_vad_v6.onnx'), 'not a model');
+    const err = (() => {
+      try {
+        loadVerified(tmp, 'silero-vad');
+      } catch (e) {
+        return e as ModelFileError;
+      }
+    })();
+    expect(err).toBeInstanceOf(ModelFileError);
+    expect(err?.message).toMatch(/silero_vad_v6\.onnx is altered/);
+    expect(err?.file).toBe(join(tmp, 'silero_vad_v6.onnx'));
+  });
+
+  it('a missing model file fails with an error naming it', () => {
+    expect(() => loadVerified(tmp, 'aec')).toThrow(/aec\.onnx is missing/);
+  });
+});
