@@ -45,12 +45,12 @@ CFG = dict(
     psi0=5.0,          # initial state uncertainty (echo path gains up to ~|H|^2 = 25 in the corpus)
     psi_flat=12,       # partitions (x10 ms) of full initial uncertainty
     psi_decay_db=2.0,  # then the prior falls this much per partition
-    lam=0.85,          # smoothing of the suppressor's PSDs
+    lam=0.9,           # smoothing of the suppressor's PSDs
     leak_min=0.005,    # bounds of the estimated share of the echo estimate that remains (nonlinear echo)
     leak_max=0.5,
     leak_smooth=0.98,  # smoothing of the leak statistics (~0.5 s)
     over_st=3.0,       # echo over-estimation, far end alone
-    over_dt=1.0,       # echo over-estimation, double talk
+    over_dt=0.5,       # echo over-estimation, double talk
     decay=0.79,        # residual echo hold per hop (about 10 dB per 100 ms)
     dt_ratio=4.0,      # near-end energy above residual echo for double talk
     dt_hang=8,         # double-talk hangover, hops
