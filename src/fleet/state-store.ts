@@ -8,7 +8,16 @@
  *                        remoteConfigPath; written as JSON, which is valid YAML); loadConfig merges
  *                        it over the site file at every start
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readYamlFile, remoteConfigPath } from '../config/load.js';
 
@@ -49,10 +58,17 @@ export function readJson<T>(path: string): T | undefined {
   }
 }
 
-/** The persisted kill switch; off when never set or unreadable. */
+/**
+ * The persisted kill switch; off when never set. A file that exists but cannot be read counts as
+ * ON, as in src/offline/kill-switch.ts: when in doubt, the AI stays off and a person takes over.
+ */
 export function readKillSwitch(stateDir: string): KillSwitchState {
-  const s = readJson<KillSwitchState>(join(stateDir, KILL_SWITCH_FILE));
-  return s && typeof s.on === 'boolean' ? s : { on: false, since: new Date(0).toISOString() };
+  const path = join(stateDir, KILL_SWITCH_FILE);
+  if (!existsSync(path)) return { on: false, since: new Date(0).toISOString() };
+  const s = readJson<KillSwitchState>(path);
+  return s && typeof s.on === 'boolean'
+    ? s
+    : { on: true, since: new Date().toISOString(), reason: `${path} unreadable` };
 }
 
 export function readHandoffMode(stateDir: string): HandoffState {

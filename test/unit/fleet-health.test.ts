@@ -106,3 +106,16 @@ describe('diagnostics bundle', () => {
     expect((b.logs as string[]).at(-1)).toBe('line 1999 card [card]');
   });
 });
+
+describe('persisted kill switch', () => {
+  it('is off when never set, as written when set, and ON when the file is unreadable', async () => {
+    const { readKillSwitch, writeJsonAtomic } = await import('../../src/fleet/state-store.js');
+    const d = mkdtempSync(join(tmpdir(), 'vt-ks-'));
+    expect(readKillSwitch(d).on).toBe(false);
+    writeJsonAtomic(join(d, 'kill-switch.json'), { on: true, since: 'x', reason: 'ops' });
+    expect(readKillSwitch(d)).toEqual({ on: true, since: 'x', reason: 'ops' });
+    writeFileSync(join(d, 'kill-switch.json'), '{"on": tru');
+    expect(readKillSwitch(d).on).toBe(true);
+    rmSync(d, { recursive: true });
+  });
+});
