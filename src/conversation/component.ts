@@ -85,6 +85,8 @@ export class ConversationComponent implements Component {
     if (!cfg.cloud.apiKey && !this.opts.createProvider) {
       this.summary = 'cloud off (no API key)';
       ctx.logger.warn('cloud.provider is set but no API key: not connecting (offline flow serves)');
+      // Tell link health at once, so the offline flow does not wait for a connection that never comes.
+      linkSignalsOf(ctx.lookup<OfflineLike>('offline'))?.connectFailed(performance.now(), 'no API key');
       return;
     }
     const device = this.opts.device ?? ctx.lookup<Component & { device?: AudioDevice }>('audio')?.device;

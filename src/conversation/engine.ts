@@ -141,7 +141,9 @@ export class DuplexEngine {
     // still speech by the VAD, so the decision's hangover does not lengthen a backchannel.
     const p = this.o.bargeIn;
     const talking = near && signal.speechProb >= p.speechProbMin;
-    const early = p.onsetOnDoubleTalk && signal.doubleTalk === true && signal.speechProb >= p.speechProbMin;
+    const early =
+      (p.onsetOnDoubleTalk && signal.doubleTalk === true && signal.speechProb >= p.speechProbMin) ||
+      (p.onsetProb > 0 && signal.speechProb >= p.onsetProb);
     if (this.state === 'playing') this.watchOnset(near || early);
     else if (this.state === 'held') this.watchHeld(talking);
     this.trackTurn(near, talking);

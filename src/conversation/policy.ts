@@ -28,6 +28,12 @@ export interface BargeInPolicy {
    * The pause is reversible; confirmation still needs real speech.
    */
   onsetOnDoubleTalk: boolean;
+  /**
+   * Also pause when the VAD probability alone reaches this (0 = off). The front-end's decision waits
+   * for a higher probability while the agent plays (echo-aware); a reversible pause can afford to
+   * act a chunk earlier, since confirmation still needs real speech.
+   */
+  onsetProb: number;
 }
 
 export interface TurnPolicy {
@@ -41,13 +47,14 @@ export interface TurnPolicy {
 
 export const DEFAULT_BARGE_IN: BargeInPolicy = {
   onsetFrames: 1,
-  confirmMs: 400,
+  confirmMs: 500,
   releaseMs: 250,
   maxPauseMs: 1200,
   duckGain: 0.2,
   backchannelMinMs: 100,
   speechProbMin: 0.5,
   onsetOnDoubleTalk: false,
+  onsetProb: 0.6,
 };
 
 export const DEFAULT_TURN: TurnPolicy = { endOfTurnMs: 500, minTurnMs: 150, deviceAheadMs: 40 };

@@ -8,7 +8,7 @@ export const conversationSchema = z
         /** Consecutive frames (10 ms) the front-end must flag near-end speech before the agent pauses. */
         onsetFrames: z.number().int().min(1).max(20).default(1),
         /** Speech while paused that makes it a real interruption; backchannels ("mm-hmm") are shorter. */
-        confirmMs: z.number().int().min(100).max(2000).default(400),
+        confirmMs: z.number().int().min(100).max(2000).default(500),
         /** Silence while paused that releases a false/backchannel stop (playback resumes where it paused). */
         releaseMs: z.number().int().min(50).max(2000).default(250),
         /** Longest pause without confirmation. */
@@ -20,6 +20,8 @@ export const conversationSchema = z
         speechProbMin: z.number().min(0).max(1).default(0.5),
         /** Also pause on the canceller's double-talk flag (earlier; the pause is reversible). */
         onsetOnDoubleTalk: z.boolean().default(false),
+        /** Also pause when the VAD probability alone reaches this (0 = off); earlier than the echo-aware decision. */
+        onsetProb: z.number().min(0).max(1).default(0.6),
       })
       .prefault({}),
     turn: z
