@@ -72,6 +72,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const probe = new LoopbackProbe(dev);
   const captureToJs: number[] = [];
   dev.on('frame', () => captureToJs.push(now() - dev.lastFrameCapturedMs));
+  dev.on('state', (st, why) => console.error(`audio bench: device ${st}${why ? ` (${why})` : ''}`));
+  dev.on('xrun', (dir) =>
+    console.error(`audio bench: ${dir} xrun; engine ${JSON.stringify(dev.engineStats())}`),
+  );
   const jsToAlsa: number[] = [];
   const latBuf = new Float64Array(1024);
   const positionErrors: number[] = [];
@@ -94,7 +98,22 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     };
     const t0 = Date.now();
     let cycles = 0;
+    let stalls = 0;
     while (Date.now() - t0 < durationMs) {
+      try {
+        await cycle();
+      } catch (err) {
+        // A cycle that never completes is a result, not a crash: report it and go on.
+        stalls++;
+        console.error(`audio bench: ${(err as Error).message}; engine ${JSON.stringify(dev.engineStats())}`);
+        dev.flush();
+        await sleep(500);
+      }
+      cycles++;
+      if (cycles % 10 === 0)
+        console.error(`audio bench: ${cycles} cycles, ${Math.round((Date.now() - t0) / 1000)} s`);
+    }
+    async function cycle(): Promise<void> {
       // 1. Click train: 10 clicks, 100 ms apart.
       probe.reset();
       const clicks: number[] = [];
@@ -125,9 +144,6 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       }
       const got = dev.takeWriteLatencies(latBuf);
       for (let i = 0; i < got; i++) jsToAlsa.push(latBuf[i]);
-      cycles++;
-      if (cycles % 10 === 0)
-        console.error(`audio bench: ${cycles} cycles, ${Math.round((Date.now() - t0) / 1000)} s`);
     }
     stopStress();
     const s = dev.stats();
@@ -148,6 +164,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       mode: quick ? 'quick' : 'full',
       duration_s: Math.round((Date.now() - t0) / 1000),
       cycles,
+      stalled_cycles: stalls,
       samples: {
         clicks: positionErrors.length,
         flushes: flushToSilence.length,

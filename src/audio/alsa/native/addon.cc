@@ -72,14 +72,19 @@ class AlsaEngine : public Napi::ObjectWrap<AlsaEngine> {
       throw Napi::RangeError::New(env, "rate, frameSamples, periodFrames, frameSlots > 0 and periods >= 2");
     engine_ = std::make_unique<vt::Engine>(c);
     onWake_ = Napi::Persistent(info[1].As<Napi::Function>());
-    env.AddCleanupHook([this] { engine_->stop(); });
+    // If the process exits with the device still open, join the I/O thread before V8 goes away.
+    env_ = env;
+    napi_add_env_cleanup_hook(env, &AlsaEngine::AtExit, this);
   }
 
   ~AlsaEngine() override {
+    napi_remove_env_cleanup_hook(env_, &AlsaEngine::AtExit, this);
     if (engine_) engine_->stop();
   }
 
  private:
+  static void AtExit(void* self) { static_cast<AlsaEngine*>(self)->engine_->stop(); }
+
   static void CallJs(Napi::Env env, Napi::Function fn, AlsaEngine* self, void*) {
     if (env == nullptr || fn == nullptr) return;
     // Cleared before JS drains, so a frame that arrives during the drain wakes JS again.
@@ -214,6 +219,7 @@ class AlsaEngine : public Napi::ObjectWrap<AlsaEngine> {
   std::unique_ptr<vt::Engine> engine_;
   Napi::FunctionReference onWake_;
   Tsfn tsfn_;
+  napi_env env_ = nullptr;
   bool running_ = false;
 };
 
