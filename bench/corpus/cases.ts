@@ -23,7 +23,15 @@ export interface CorpusCase {
   agent: Interval[];
   /** Customer utterances in samples; bargeIn = starts while the agent talks. */
   customer: { span: Interval; bargeIn: boolean }[];
-  params: { rt60: number; directMs: number; bulkMs: number; distortion: number; ecrDb: number; noise: string; snrDb: number };
+  params: {
+    rt60: number;
+    directMs: number;
+    bulkMs: number;
+    distortion: number;
+    ecrDb: number;
+    noise: string;
+    snrDb: number;
+  };
 }
 
 const cache = new Map<string, Float32Array>();
@@ -96,7 +104,10 @@ export function makeCase(seed: number, index: number): CorpusCase {
   const near = echoPath(dry, nearRir, 0);
 
   // Levels: customer speech at about -26 dBFS RMS while active; echo set by the echo-to-customer ratio.
-  const nearRms = activeRms(near, customer.map((c) => c.span));
+  const nearRms = activeRms(
+    near,
+    customer.map((c) => c.span),
+  );
   const echoRms = activeRms(echo, agent);
   const gNear = 0.05 / nearRms;
   const gEcho = (0.05 * 10 ** (params.ecrDb / 20)) / echoRms;
@@ -110,7 +121,9 @@ export function makeCase(seed: number, index: number): CorpusCase {
       : babbleNoise(
           rng,
           n,
-          [0, 1, 2, 3].map((k) => say(AGENT_LINES[(index + 3 * k + 1) % AGENT_LINES.length], CUSTOMER_VOICES[k])),
+          [0, 1, 2, 3].map((k) =>
+            say(AGENT_LINES[(index + 3 * k + 1) % AGENT_LINES.length], CUSTOMER_VOICES[k]),
+          ),
         );
   const gNoise = 0.05 * 10 ** (-params.snrDb / 20);
   const mic = new Float32Array(n);

@@ -9,7 +9,8 @@ export function agentOnlyMask(c: CorpusCase): Uint8Array {
   const n = c.ref.length;
   const m = new Uint8Array(n);
   for (const [a, b] of c.agent) m.fill(1, Math.max(a, 2 * RATE), Math.min(n, b + ms(300)));
-  for (const cu of c.customer) m.fill(0, Math.max(0, cu.span[0] - ms(300)), Math.min(n, cu.span[1] + ms(300)));
+  for (const cu of c.customer)
+    m.fill(0, Math.max(0, cu.span[0] - ms(300)), Math.min(n, cu.span[1] + ms(300)));
   return m;
 }
 
@@ -30,7 +31,8 @@ export function convergenceS(c: CorpusCase, mic: Float32Array, out: Float32Array
   const n = c.ref.length;
   const m = new Uint8Array(n);
   for (const [a, b] of c.agent) m.fill(1, a, Math.min(n, b));
-  for (const cu of c.customer) m.fill(0, Math.max(0, cu.span[0] - ms(300)), Math.min(n, cu.span[1] + ms(300)));
+  for (const cu of c.customer)
+    m.fill(0, Math.max(0, cu.span[0] - ms(300)), Math.min(n, cu.span[1] + ms(300)));
   const w = ms(500);
   const start = c.agent[0][0];
   for (let i = start; i + w <= n; i += ms(100)) {

@@ -5,9 +5,13 @@ export const RATE = 16000;
 
 /** Synthesise one sentence with an espeak-ng voice (e.g. "en-us+f3"), 16 kHz mono float, peak-normalised to 0.5. */
 export function speak(text: string, voice: string, speed = 165, pitch = 50): Float32Array {
-  const wav = execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-p', String(pitch), '--stdout', text], {
-    maxBuffer: 64 << 20,
-  });
+  const wav = execFileSync(
+    'espeak-ng',
+    ['-v', voice, '-s', String(speed), '-p', String(pitch), '--stdout', text],
+    {
+      maxBuffer: 64 << 20,
+    },
+  );
   const raw = execFileSync('sox', ['-t', 'wav', '-', '-t', 'f32', '-r', String(RATE), '-c', '1', '-'], {
     input: wav,
     maxBuffer: 64 << 20,
@@ -54,4 +58,11 @@ export const CUSTOMER_LINES = [
 
 /** Agent voice vs customer voices: always different espeak-ng voices. */
 export const AGENT_VOICES = ['en-us+f3', 'en-gb+f2', 'en-us+m3'];
-export const CUSTOMER_VOICES = ['en-gb-scotland+m1', 'en-029+f4', 'en-us-nyc+m5', 'en-gb-x-rp+f1', 'en-gb+m2', 'en-us+m7'];
+export const CUSTOMER_VOICES = [
+  'en-gb-scotland+m1',
+  'en-029+f4',
+  'en-us-nyc+m5',
+  'en-gb-x-rp+f1',
+  'en-gb+m2',
+  'en-us+m7',
+];

@@ -1,19 +1,21 @@
 /** The systems the frontend bench compares: ours (the pipeline), SpeexDSP (C runner), no AEC. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BargeInDecision, NoiseFloor } from '../../src/frontend/decision.js';
-import { FrontendPipeline } from '../../src/frontend/pipeline.js';
-import { SileroVad, VAD_CHUNK } from '../../src/frontend/vad.js';
+import type { FrontendPipeline } from '../../src/frontend/pipeline.js';
+import { type SileroVad, VAD_CHUNK } from '../../src/frontend/vad.js';
 
 export interface SystemRun {
   out: Float32Array;
   /** speech_start sample indices (in input time). */
   starts: number[];
-  /** Seconds spent processing (AEC, plus VAD for ours). */
+  /** Seconds spent processing (AEC, plus VAD for ours), wall clock. */
   procS: number;
+  /** CPU seconds of the processing (this machine is shared: wall time inflates under others' load). */
+  cpuS: number;
 }
 
 const HOP = 160;
@@ -25,12 +27,14 @@ export function runOurs(pipe: FrontendPipeline, mic: Float32Array, ref: Float32A
   const out = new Float32Array(mic.length);
   const starts: number[] = [];
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < n; i += HOP) {
     const f = pipe.process(mic.subarray(i, i + HOP), ref.subarray(i, i + HOP), i);
     if (i >= HOP) out.set(f.clean, i - HOP);
     if (f.speechStart) starts.push(i + HOP);
   }
-  return { out, starts, procS: (performance.now() - t0) / 1000 };
+  const c = process.cpuUsage(c0);
+  return { out, starts, procS: (performance.now() - t0) / 1000, cpuS: (c.user + c.system) / 1e6 };
 }
 
 /** The same barge-in rule for every reference: Silero on the output, plain thresholds. */
@@ -46,18 +50,31 @@ export function vadStarts(vad: SileroVad, out: Float32Array): number[] {
     for (const v of chunk) e += v * v;
     const outDb = 10 * Math.log10(e / VAD_CHUNK + 1e-12);
     // references have no echo estimate: VAD + the same noise margin
-    const ev = d.update({ speechProb: p, farEndActive: false, outDb, echoDb: -120, noiseDb: noise.update(outDb), erleDb: 0 });
+    const ev = d.update({
+      speechProb: p,
+      farEndActive: false,
+      outDb,
+      echoDb: -120,
+      noiseDb: noise.update(outDb),
+      erleDb: 0,
+    });
     if (ev === 'speech_start') starts.push(i + VAD_CHUNK);
   }
   return starts;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const work = join(tmpdir(), 'voiceterm-bench-frontend');
+// per process: two bench runs must not share the runner's files
+const work = join(tmpdir(), `voiceterm-bench-frontend-${process.pid}`);
+
+export function cleanupSpeex(): void {
+  rmSync(work, { recursive: true, force: true });
+}
 
 function toS16(x: Float32Array): Buffer {
   const b = Buffer.alloc(x.length * 2);
-  for (let i = 0; i < x.length; i++) b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(x[i] * 32767))), i * 2);
+  for (let i = 0; i < x.length; i++)
+    b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(x[i] * 32767))), i * 2);
   return b;
 }
 
@@ -93,9 +110,12 @@ export function runSpeex(exe: string, mic: Float32Array, ref: Float32Array, tail
   const o = join(work, 'out.s16');
   writeFileSync(m, toS16(mic));
   writeFileSync(r, toS16(ref));
-  const secs = Number(execFileSync(exe, [m, r, o, String(tail)], { encoding: 'utf8' }).trim());
+  const [secs, cpu] = execFileSync(exe, [m, r, o, String(tail)], { encoding: 'utf8' })
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   const out = fromS16(readFileSync(o));
   const full = new Float32Array(mic.length);
   full.set(out.subarray(0, mic.length));
-  return { out: full, starts: [], procS: secs };
+  return { out: full, starts: [], procS: secs, cpuS: cpu };
 }

@@ -34,7 +34,9 @@ export const frontendCommand: Command = {
       ['--ref', ref],
     ] as const) {
       if (w.sampleRate !== 16000) {
-        console.error(`${name}: ${w.sampleRate} Hz; the front-end takes 16 kHz (e.g. sox in.wav -r 16000 out.wav)`);
+        console.error(
+          `${name}: ${w.sampleRate} Hz; the front-end takes 16 kHz (e.g. sox in.wav -r 16000 out.wav)`,
+        );
         return 2;
       }
     }

@@ -9,6 +9,7 @@ import { cloudSchema } from './sections/cloud.js';
 import { conversationSchema } from './sections/conversation.js';
 import { deviceSchema } from './sections/device.js';
 import { fleetSchema } from './sections/fleet.js';
+import { frontendSchema } from './sections/frontend.js';
 import { logSchema } from './sections/log.js';
 import { offlineSchema } from './sections/offline.js';
 import { supervisorSchema } from './sections/supervisor.js';
@@ -20,6 +21,7 @@ export const configSchema = z.strictObject({
   log: logSchema,
   supervisor: supervisorSchema,
   audio: audioSchema,
+  frontend: frontendSchema,
   cloud: cloudSchema,
   conversation: conversationSchema,
   tools: toolsSchema,

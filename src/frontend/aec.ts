@@ -4,7 +4,7 @@
  * swap (ping-pong), so nothing is allocated per frame and reset() is a fill().
  */
 import { loadVerified } from './models.js';
-import { SyncSession, type Tensor, floatTensor, int64Tensor } from './ort.js';
+import { floatTensor, int64Tensor, SyncSession, type Tensor } from './ort.js';
 
 export interface AecMeta {
   rate: number;
@@ -45,7 +45,14 @@ export class EchoCanceller {
   /** Output of the last hop (10 ms behind the input: the suppressor's STFT overlap). */
   readonly out: Float32Array;
   private readonly infoBuf: Float32Array;
-  readonly info: AecInfo = { micEnergy: 0, errorEnergy: 0, echoEstimateEnergy: 0, residualEchoPsd: 0, doubleTalk: false, noiseDb: -120 };
+  readonly info: AecInfo = {
+    micEnergy: 0,
+    errorEnergy: 0,
+    echoEstimateEnergy: 0,
+    residualEchoPsd: 0,
+    doubleTalk: false,
+    noiseDb: -120,
+  };
 
   constructor(modelsDir: string) {
     const { bytes } = loadVerified(modelsDir, 'aec');
@@ -91,7 +98,7 @@ export class EchoCanceller {
         if (typeof s.init === 'number') buf.fill(s.init);
         else {
           const row = buf.length / s.init.length;
-          s.init.forEach((v, r) => buf.fill(v, r * row, (r + 1) * row));
+          for (let r = 0; r < s.init.length; r++) buf.fill(s.init[r], r * row, (r + 1) * row);
         }
       }
     }
@@ -118,7 +125,7 @@ export class EchoCanceller {
     this.info.residualEchoPsd = inf[3];
     this.info.doubleTalk = inf[4] > 0.5;
     // sum over bins of |STFT|^2 with the sqrt-Hann window → mean square per sample: / (bins * M/2)
-    this.info.noiseDb = 10 * Math.log10(inf[5] / (this.psdScale) + 1e-12);
+    this.info.noiseDb = 10 * Math.log10(inf[5] / this.psdScale + 1e-12);
     return this.out;
   }
 

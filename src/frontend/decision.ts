@@ -85,7 +85,9 @@ export class BargeInDecision {
     if (x.farEndActive) {
       const converged = x.erleDb >= c.convergedErleDb;
       // never stricter than -12 dB: a customer 15 dB under the echo still has syllables above that
-      const margin = converged ? Math.min(-12, Math.max(c.echoMarginDb, c.residualMarginDb - x.erleDb)) : c.echoMarginDb;
+      const margin = converged
+        ? Math.min(-12, Math.max(c.echoMarginDb, c.residualMarginDb - x.erleDb))
+        : c.echoMarginDb;
       if (x.outDb - x.echoDb < margin) return false;
     }
     if (x.farEndActive && x.erleDb < c.convergedErleDb && x.speechProb < c.warmupThreshold) return false;
@@ -108,7 +110,8 @@ export class BargeInDecision {
     }
     // silence: the VAD says so, or the chunk fell back to the background / the echo's level
     const quiet =
-      x.outDb - x.noiseDb < c.noiseMarginDb - 3 || (x.farEndActive && x.outDb - x.echoDb < c.echoMarginDb - 3);
+      x.outDb - x.noiseDb < c.noiseMarginDb - 3 ||
+      (x.farEndActive && x.outDb - x.echoDb < c.echoMarginDb - 3);
     if (x.speechProb < c.offThreshold || quiet) {
       this.silent++;
       if (this.silent >= c.offChunks) {

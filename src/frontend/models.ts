@@ -55,9 +55,16 @@ export function readManifest(modelsDir: string): ManifestEntry[] {
 }
 
 /** Reads a model by manifest name and checks its sha256; throws ModelFileError naming the file. */
-export function loadVerified(modelsDir: string, name: string): { bytes: Uint8Array; entry: ManifestEntry; path: string } {
+export function loadVerified(
+  modelsDir: string,
+  name: string,
+): { bytes: Uint8Array; entry: ManifestEntry; path: string } {
   const entry = readManifest(modelsDir).find((m) => m.name === name);
-  if (!entry) throw new ModelFileError(join(modelsDir, 'manifest.json'), `model "${name}" is not listed in models/manifest.json`);
+  if (!entry)
+    throw new ModelFileError(
+      join(modelsDir, 'manifest.json'),
+      `model "${name}" is not listed in models/manifest.json`,
+    );
   const path = join(modelsDir, entry.file);
   let bytes: Buffer;
   try {

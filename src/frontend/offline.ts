@@ -26,9 +26,16 @@ export interface OfflineResult {
  * Runs the pipeline over whole signals (16 kHz, sample-aligned: mic[i] captured while ref[i] was at
  * the DAC). `clean` is aligned back to the input (the suppressor's one-frame latency removed).
  */
-export function processOffline(pipe: FrontendPipeline, mic: Float32Array, ref: Float32Array, statsEveryS = 1): OfflineResult {
+export function processOffline(
+  pipe: FrontendPipeline,
+  mic: Float32Array,
+  ref: Float32Array,
+  statsEveryS = 1,
+): OfflineResult {
   if (mic.length !== ref.length) {
-    throw new RangeError(`mic and ref must have the same length (mic ${mic.length} samples, ref ${ref.length})`);
+    throw new RangeError(
+      `mic and ref must have the same length (mic ${mic.length} samples, ref ${ref.length})`,
+    );
   }
   const hop = pipe.frameSamples;
   const rate = pipe.rate;

@@ -13,7 +13,11 @@ interface NativeSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
   readonly inputMetadata: { name: string }[];
   readonly outputMetadata: { name: string }[];
-  run(feeds: Record<string, OrtTensor>, fetches: Record<string, OrtTensor | null>, options: object): Record<string, OrtTensor>;
+  run(
+    feeds: Record<string, OrtTensor>,
+    fetches: Record<string, OrtTensor | null>,
+    options: object,
+  ): Record<string, OrtTensor>;
   dispose(): void;
 }
 

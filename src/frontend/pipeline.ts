@@ -5,8 +5,9 @@
  * Latency: the canceller's suppressor adds one 10 ms hop (STFT overlap): frame n's `clean` holds the
  * cleaned samples of frame n-1. Silero decides every 512 samples (32 ms).
  */
+import type { FrontendConfig } from '../config/sections/frontend.js';
 import { EchoCanceller } from './aec.js';
-import { BargeInDecision, type DecisionConfig, NoiseFloor, defaultDecisionConfig } from './decision.js';
+import { BargeInDecision, type DecisionConfig, defaultDecisionConfig, NoiseFloor } from './decision.js';
 import { defaultModelsDir } from './models.js';
 import type { FrontendFrame, FrontendProcessor, FrontendStats } from './types.js';
 import { SileroVad, VAD_CHUNK } from './vad.js';
@@ -20,6 +21,11 @@ export interface FrontendOptions {
   farEndHangMs?: number;
   /** Per-hop decay of the held echo estimate (0.9 ≈ -4.6 dB per 10 ms... per hop of 10 ms). */
   echoHoldPerHop?: number;
+}
+
+/** Pipeline options from the `frontend` config section (for the component that builds the pipeline). */
+export function frontendOptionsFromConfig(cfg: FrontendConfig): FrontendOptions {
+  return { modelsDir: cfg.modelsDir || undefined, decision: { ...cfg.decision } };
 }
 
 const RATE = 16000;
@@ -89,7 +95,9 @@ export class FrontendPipeline implements FrontendProcessor {
 
   process(mic: Float32Array, ref: Float32Array, index: number): FrontendFrame {
     if (mic.length !== this.frameSamples || ref.length !== this.frameSamples) {
-      throw new RangeError(`front-end frames are ${this.frameSamples} samples at 16 kHz (got mic ${mic.length}, ref ${ref.length})`);
+      throw new RangeError(
+        `front-end frames are ${this.frameSamples} samples at 16 kHz (got mic ${mic.length}, ref ${ref.length})`,
+      );
     }
     const t0 = performance.now();
     const f = this.frame;
@@ -108,7 +116,8 @@ export class FrontendPipeline implements FrontendProcessor {
     const info = this.aec.info;
     f.doubleTalk = info.doubleTalk;
     this.echoHeld = Math.max(info.echoEstimateEnergy, this.echoHold * this.echoHeld);
-    f.residualEchoDb = 10 * Math.log10(info.residualEchoPsd / (this.frameSamples * 2 * this.frameSamples) + 1e-12);
+    f.residualEchoDb =
+      10 * Math.log10(info.residualEchoPsd / (this.frameSamples * 2 * this.frameSamples) + 1e-12);
 
     // ERLE of the whole canceller (mic vs output), smoothed over ~1 s of far-end-only audio.
     let oE = 0;

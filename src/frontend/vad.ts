@@ -4,7 +4,7 @@
  * context). The recurrent state ping-pongs between two preallocated tensors.
  */
 import { loadVerified } from './models.js';
-import { SyncSession, type Tensor, floatTensor, int64Tensor } from './ort.js';
+import { floatTensor, int64Tensor, SyncSession, type Tensor } from './ort.js';
 
 export const VAD_CHUNK = 512;
 export const VAD_CONTEXT = 64;

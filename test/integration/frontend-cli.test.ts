@@ -24,16 +24,29 @@ describe('voiceterm frontend', () => {
     const echo = echoPath(ref, makeRir(new Rng(3), { rt60: 0.25, direct: 0.005, bulk: 0.01 }), 0);
     const mic = new Float32Array(n);
     const at = agent.length + 8000; // the customer answers after the agent
-    for (let i = 0; i < n; i++) mic[i] = 0.5 * echo[i] + (i >= at && i - at < customer.length ? 0.15 * customer[i - at] : 0);
+    for (let i = 0; i < n; i++)
+      mic[i] = 0.5 * echo[i] + (i >= at && i - at < customer.length ? 0.15 * customer[i - at] : 0);
     writeWav16(join(dir, 'mic.wav'), mic, 16000);
     writeWav16(join(dir, 'ref.wav'), ref, 16000);
-    const r = cli(['--mic', join(dir, 'mic.wav'), '--ref', join(dir, 'ref.wav'), '--out', join(dir, 'clean.wav'), '--events', join(dir, 'ev.jsonl')]);
+    const r = cli([
+      '--mic',
+      join(dir, 'mic.wav'),
+      '--ref',
+      join(dir, 'ref.wav'),
+      '--out',
+      join(dir, 'clean.wav'),
+      '--events',
+      join(dir, 'ev.jsonl'),
+    ]);
     expect(r.stderr).toMatch(/x real time/);
     expect(r.status).toBe(0);
     const clean = readWavMono(join(dir, 'clean.wav'));
     expect(clean.sampleRate).toBe(16000);
     expect(clean.samples.length).toBe(n);
-    const events = readFileSync(join(dir, 'ev.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readFileSync(join(dir, 'ev.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const starts = events.filter((e) => e.type === 'speech_start');
     expect(starts.length).toBeGreaterThanOrEqual(1);
     expect(Math.abs(starts[starts.length - 1].t - at / 16000)).toBeLessThan(0.3);
@@ -59,7 +72,8 @@ describe('voiceterm frontend', () => {
     const models = join(dir, 'models');
     spawnSync('mkdir', ['-p', models]);
     const src = join(import.meta.dirname, '../../models');
-    for (const f of ['manifest.json', 'aec.json', 'silero_vad_v6.onnx']) copyFileSync(join(src, f), join(models, f));
+    for (const f of ['manifest.json', 'aec.json', 'silero_vad_v6.onnx'])
+      copyFileSync(join(src, f), join(models, f));
     writeFileSync(join(models, 'aec.onnx'), 'garbage');
     writeWav16(join(dir, 'z.wav'), new Float32Array(1600), 16000);
     const r = cli(['--mic', join(dir, 'z.wav'), '--ref', join(dir, 'z.wav'), '--models', models]);

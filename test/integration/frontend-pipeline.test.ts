@@ -90,7 +90,9 @@ describe('AEC graph generator', () => {
   const out = mkdtempSync(join(tmpdir(), 'vt-aec-gen-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
   it('regenerates models/aec.onnx and aec.json byte for byte (Debian python3-onnx)', () => {
-    execFileSync('/usr/bin/python3', [join(root, 'models/gen/aec.py'), out], { env: { ...process.env, AEC_CFG: '' } });
+    execFileSync('/usr/bin/python3', [join(root, 'models/gen/aec.py'), out], {
+      env: { ...process.env, AEC_CFG: '' },
+    });
     for (const f of ['aec.onnx', 'aec.json']) {
       expect(readFileSync(join(out, f)).equals(readFileSync(join(root, 'models', f)))).toBe(true);
     }

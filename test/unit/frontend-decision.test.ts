@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { BargeInDecision, type DecisionInput, NoiseFloor, defaultDecisionConfig } from '../../src/frontend/decision.js';
+import {
+  BargeInDecision,
+  type DecisionInput,
+  defaultDecisionConfig,
+  NoiseFloor,
+} from '../../src/frontend/decision.js';
 
-const quietFarEnd: DecisionInput = { speechProb: 0.1, farEndActive: false, outDb: -60, echoDb: -120, noiseDb: -60, erleDb: 30 };
+const quietFarEnd: DecisionInput = {
+  speechProb: 0.1,
+  farEndActive: false,
+  outDb: -60,
+  echoDb: -120,
+  noiseDb: -60,
+  erleDb: 30,
+};
 
 describe('barge-in decision', () => {
   it('starts on a loud VAD chunk with no far end, ends after offChunks silent chunks', () => {
@@ -9,7 +21,8 @@ describe('barge-in decision', () => {
     expect(d.update(quietFarEnd)).toBeUndefined();
     expect(d.update({ ...quietFarEnd, speechProb: 0.95, outDb: -26 })).toBe('speech_start');
     expect(d.active).toBe(true);
-    for (let i = 0; i < defaultDecisionConfig.offChunks - 1; i++) expect(d.update(quietFarEnd)).toBeUndefined();
+    for (let i = 0; i < defaultDecisionConfig.offChunks - 1; i++)
+      expect(d.update(quietFarEnd)).toBeUndefined();
     expect(d.update(quietFarEnd)).toBe('speech_end');
     expect(d.active).toBe(false);
   });
@@ -33,7 +46,8 @@ describe('barge-in decision', () => {
     const d = new BargeInDecision();
     const warming = { ...quietFarEnd, farEndActive: true, echoDb: -20, erleDb: 3, outDb: -22, noiseDb: -70 };
     expect(d.update({ ...warming, speechProb: 0.8 })).toBeUndefined();
-    for (let i = 0; i < defaultDecisionConfig.warmupChunks - 1; i++) expect(d.update({ ...warming, speechProb: 0.95 })).toBeUndefined();
+    for (let i = 0; i < defaultDecisionConfig.warmupChunks - 1; i++)
+      expect(d.update({ ...warming, speechProb: 0.95 })).toBeUndefined();
     expect(d.update({ ...warming, speechProb: 0.95 })).toBe('speech_start');
   });
 });
@@ -44,5 +58,20 @@ describe('noise floor', () => {
     for (let i = 0; i < 64; i++) nf.update(i === 10 ? -90 : -45 + (i % 4));
     expect(nf.db).toBeGreaterThan(-46);
     expect(nf.db).toBeLessThan(-44);
+  });
+});
+
+describe('frontend config section', () => {
+  it('defaults to the decision defaults and rejects out-of-range margins', async () => {
+    const { frontendSchema } = await import('../../src/config/sections/frontend.js');
+    const { frontendOptionsFromConfig } = await import('../../src/frontend/pipeline.js');
+    const cfg = frontendSchema.parse({});
+    const opts = frontendOptionsFromConfig(cfg);
+    expect(opts.modelsDir).toBeUndefined();
+    for (const [k, v] of Object.entries(opts.decision ?? {})) {
+      expect(v).toBe(defaultDecisionConfig[k as keyof typeof defaultDecisionConfig]);
+    }
+    expect(() => frontendSchema.parse({ decision: { onThreshold: 2 } })).toThrow();
+    expect(() => frontendSchema.parse({ decision: { unknown: 1 } })).toThrow();
   });
 });

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ModelFileError, loadVerified, readManifest } from '../../src/frontend/models.js';
+import { loadVerified, ModelFileError, readManifest } from '../../src/frontend/models.js';
 
 const models = join(import.meta.dirname, '../../models');
 const tmp = mkdtempSync(join(tmpdir(), 'vt-fe-models-'));

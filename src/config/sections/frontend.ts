@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { restart } from '../meta.js';
+
+/**
+ * The front-end (src/frontend): where its models live and the barge-in decision's margins (see
+ * src/frontend/README.md). The canceller's own constants are in the generated graph
+ * (models/gen/aec.py), not here: changing them means regenerating and re-measuring.
+ */
+export const frontendSchema = restart(
+  z
+    .strictObject({
+      /** Directory with manifest.json and the model files; empty = models/ of the installation. */
+      modelsDir: z.string().default(''),
+      decision: z
+        .strictObject({
+          /** Silero probability that counts as speech. */
+          onThreshold: z.number().min(0).max(1).default(0.5),
+          /** Output level above the background a speech chunk needs, dB. */
+          noiseMarginDb: z.number().min(0).max(40).default(14),
+          /** While the agent plays: output level relative to the echo estimate a chunk needs, dB. */
+          echoMarginDb: z.number().min(-60).max(0).default(-22),
+          /** ...and above the residual echo implied by the measured ERLE, dB. */
+          residualMarginDb: z.number().min(0).max(40).default(14),
+          /** Quiet 32 ms chunks that end speech. */
+          offChunks: z.number().int().min(1).max(100).default(8),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+);
+
+export type FrontendConfig = z.infer<typeof frontendSchema>;
