@@ -24,6 +24,7 @@ import type { ToolRunner } from '../tools/runner.js';
 import { buildToolRunner } from '../tools/setup.js';
 import type { EngineTrace } from './engine.js';
 import { ConversationSession } from './session.js';
+import { SessionTraceRecorder, storeSummary } from './session-trace.js';
 import './events.js';
 
 interface OfflineLike extends Component {
@@ -73,6 +74,7 @@ export class ConversationComponent implements Component {
   private linkUp = false;
   private readonly counts = { bargeIns: 0, falseStops: 0, backchannels: 0, turns: 0 };
   private unsub: Array<() => void> = [];
+  private recorder?: SessionTraceRecorder;
 
   constructor(private readonly opts: ConversationComponentOptions = {}) {}
 
@@ -102,9 +104,23 @@ export class ConversationComponent implements Component {
       reply: (callId, output) => this.session?.keeper.current?.sendToolResult(callId, output),
       ask: (text) => this.session?.keeper.current?.prompt(text),
       onAuditError: (err) => ctx.logger.error({ err }, 'audit log write failed'),
-      onTrace: (t) => ctx.bus.emit('conversation.tool', t),
+      onTrace: (t) => {
+        this.recorder?.tool(t);
+        ctx.bus.emit('conversation.tool', t);
+      },
     });
     this.tools = tools.runner;
+    const tracesDir = join(stateDir, 'traces');
+    const recorder = new SessionTraceRecorder(
+      cfg.cloud.provider,
+      (device.config.frameSamples * 1000) / device.config.rate,
+      30_000,
+      (summary) => {
+        ctx.bus.emit('conversation.summary', summary);
+        void storeSummary(tracesDir, summary, (err) => ctx.logger.warn({ err }, 'session trace not stored'));
+      },
+    );
+    this.recorder = recorder;
     const create = () => {
       const p = (this.opts.createProvider ?? providerFromConfig)(cfg);
       // Link health (offline flow) sees every event and every connect attempt of every session.
@@ -133,6 +149,7 @@ export class ConversationComponent implements Component {
       onKeeperEvent: (e) => {
         if (e.type === 'link') {
           this.linkUp = e.up;
+          if (e.up && e.generation > 1) recorder.sessionChanged();
           ctx.bus.emit('conversation.link', { up: e.up, reason: e.reason ?? '', generation: e.generation });
           ctx.logger.info({ up: e.up, reason: e.reason, generation: e.generation }, 'cloud session');
         } else if (e.type === 'ignored') ctx.logger.warn({ reason: e.reason }, 'server event skipped');
@@ -153,6 +170,7 @@ export class ConversationComponent implements Component {
     session.start();
     ctx.every('session', 1000, () => {
       session.tick();
+      recorder.tick(session.stats.frames);
       this.summary = `${cfg.cloud.provider} ${this.linkUp ? 'up' : 'down'}, ${this.counts.turns} turns, ${this.counts.bargeIns} barge-ins`;
     });
     this.summary = `${cfg.cloud.provider} connecting`;
@@ -160,6 +178,7 @@ export class ConversationComponent implements Component {
 
   /** `liveOffline`: the offline component when the model takes turns itself (GPT-Live). */
   private trace(ctx: ComponentContext, t: EngineTrace, liveOffline?: OfflineLike): void {
+    this.recorder?.engine(t);
     if (t.type === 'bargein.confirmed') this.counts.bargeIns++;
     if (t.type === 'bargein.released')
       this.counts[t.kind === 'backchannel' ? 'backchannels' : 'falseStops']++;
@@ -174,6 +193,7 @@ export class ConversationComponent implements Component {
   async stop(): Promise<void> {
     for (const u of this.unsub.splice(0)) u();
     this.tools?.cancelPending();
+    this.recorder?.flush();
     await this.session?.stop();
     this.session = undefined;
   }

@@ -4,6 +4,7 @@
  */
 import type { ToolTrace } from '../tools/runner.js';
 import type { EngineTrace } from './engine.js';
+import type { ConversationSummary } from './session-trace.js';
 
 declare module '../supervisor/bus.js' {
   interface BusEvents {
@@ -11,5 +12,7 @@ declare module '../supervisor/bus.js' {
     'conversation.tool': ToolTrace;
     /** A cloud session came up (start, retry, rotate) or went down (reason: expired, dropped…). */
     'conversation.link': { up: boolean; reason: string; generation: number };
+    /** One finished conversation: turns, interruptions, latencies, tool calls (no transcripts). */
+    'conversation.summary': ConversationSummary;
   }
 }
