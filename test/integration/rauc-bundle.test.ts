@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpdateEngineError } from '../../src/fleet/ota/engine.js';
 import { RaucEngine } from '../../src/fleet/ota/rauc-engine.js';
+import type { UpdateStatePayload } from '../../src/fleet/ota/reporter.js';
 import type { UpdateComponent } from '../../src/fleet/ota/update-component.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
 import { type RangeServer, startRangeServer } from '../helpers/ota-range-server.js';
@@ -81,6 +82,7 @@ describe('RAUC bundle checks (real rauc over D-Bus)', () => {
 describe('the update command over MQTT reports rejections with reasons', () => {
   let terminal: Terminal;
   let op: Operator;
+  const busStates: UpdateStatePayload[] = [];
 
   beforeAll(async () => {
     terminal = await startTerminal({
@@ -92,6 +94,7 @@ describe('the update command over MQTT reports rejections with reasons', () => {
       bootId: 'boot-1',
     });
     op = await connectOperator(broker.url, ID);
+    terminal.services.bus.on('update.state', (p) => busStates.push(p));
   }, 60_000);
 
   afterAll(async () => {
@@ -148,8 +151,33 @@ describe('the update command over MQTT reports rejections with reasons', () => {
     expect(r).toMatchObject({ ok: true });
     const failed = await op.waitUpdate((p) => p.phase === 'failed', 30_000, since);
     const actual = createHash('sha256').update(bytes).digest('hex');
-    expect(failed.reason).toBe(`verifying: sha256 mismatch: expected ${good.sha256}, got ${actual}`);
+    // On MQTT the fleet's redactor may mask a Luhn-valid digit run inside a hex digest as "[card]";
+    // the exact text is checked on the bus (before redaction), the shape on MQTT.
+    expect(failed.reason).toMatch(/^verifying: sha256 mismatch: expected \S+, got \S+$/);
+    expect(busStates.find((p) => p.jobId === failed.jobId && p.phase === 'failed')?.reason).toBe(
+      `verifying: sha256 mismatch: expected ${good.sha256}, got ${actual}`,
+    );
     // RAUC saw no request after the command (its log names every bundle it reads).
     expect(rig.serviceLog.slice(logBefore).filter((l) => /Reading bundle|bundle-/.test(l))).toEqual([]);
   });
+
+  it('a download cut off mid-way resumes with a Range request and goes on to install', async () => {
+    const good = rig.buildBundle({ version: '2.1.0' });
+    http.serve('resume.raucb', good.path);
+    http.cutNext('resume.raucb', 2000); // test bundles are ~6 kB (squashfs compresses the payload)
+    http.ranges.length = 0;
+    const since = op.updates.length;
+    const r = await op.command(
+      'update',
+      { url: http.url('resume.raucb'), sha256: good.sha256, version: '2.1.0', size: good.size },
+      't-resume',
+    );
+    expect(r).toMatchObject({ ok: true });
+    const retry = await op.waitUpdate((p) => p.waiting?.reason === 'retry', 30_000, since);
+    expect(retry.waiting?.detail).toMatch(/download (interrupted|ended) at/);
+    await op.waitUpdate((p) => p.phase === 'installed' || p.phase === 'rebooting', 60_000, since);
+    expect(http.ranges[0]).toBeUndefined();
+    expect(http.ranges[1]).toMatch(/^bytes=[1-9]\d*-$/);
+    expect(readFileSync(rig.slotFile('B')).subarray(0, 16).toString()).toBe('voiceterm 2.1.0\n');
+  }, 90_000);
 });

@@ -59,6 +59,20 @@ describe('bundle download', () => {
     expect(readFileSync(part).equals(readFileSync(bundle))).toBe(true);
   });
 
+  it('a short body cut early is kept to the last byte (no hang, nothing dropped) and resumed', async () => {
+    const small = join(dir, 'small.raucb');
+    const body = randomBytes(6000);
+    writeFileSync(small, body);
+    server.serve('small.raucb', small);
+    server.cutNext('small.raucb', 2000);
+    const part = join(dir, 'small.part');
+    const err = await downloadBundle({ ...opts(part), url: server.url('small.raucb') }).catch((e) => e);
+    expect(err.message).toBe('download interrupted at 2000 bytes: connection closed by the server');
+    expect(statSync(part).size).toBe(2000);
+    expect(await downloadBundle({ ...opts(part), url: server.url('small.raucb') })).toBe(6000);
+    expect(readFileSync(part).equals(body)).toBe(true);
+  });
+
   it('a complete part file is recognised from the 416 answer', async () => {
     const part = join(dir, 'complete.part');
     writeFileSync(part, readFileSync(bundle));

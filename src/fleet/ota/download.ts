@@ -5,8 +5,8 @@
  * whole file (`verifySha256`), so a resumed download is verified exactly like a fresh one.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, rm, stat, statfs } from 'node:fs/promises';
+import { createReadStream, ftruncateSync, statfsSync } from 'node:fs';
+import { type FileHandle, open, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -16,6 +16,8 @@ export class DownloadError extends Error {
   constructor(
     readonly code: 'http' | 'size' | 'space' | 'network' | 'checksum',
     message: string,
+    /** The partial file is useless (the server cannot resume it): delete it. */
+    readonly discard = false,
   ) {
     super(message);
   }
@@ -77,82 +79,162 @@ export function totalFromContentRange(header: string | undefined): { start?: num
 
 /** Download (or finish downloading) `url` into `partPath`; resolves with the file's size. */
 export async function downloadBundle(o: DownloadOptions): Promise<number> {
-  const idleMs = o.idleTimeoutMs ?? 30_000;
   let url = new URL(o.url);
   for (let redirects = 0; ; redirects++) {
     const have = await sizeOf(o.partPath);
-    const res = await request(url, have > 0 ? { Range: `bytes=${have}-` } : {}, o.signal, idleMs);
-    const status = res.statusCode ?? 0;
-    if (status >= 300 && status < 400 && res.headers.location) {
-      res.resume();
-      if (redirects >= 5) throw new DownloadError('http', 'too many redirects');
-      url = new URL(res.headers.location, url);
-      continue;
-    }
-    if (status === 416) {
-      // Range not satisfiable: the part is already complete when its size equals the total.
-      res.resume();
-      const { total } = totalFromContentRange(res.headers['content-range']);
-      if (total !== undefined && total === have) return have;
-      await rm(o.partPath, { force: true });
-      throw new DownloadError('http', `server refused resume at byte ${have} (416); partial file discarded`);
-    }
-    let start = 0;
-    let total: number | undefined;
-    if (status === 206) {
-      const cr = totalFromContentRange(res.headers['content-range']);
-      if (cr.start !== have) {
-        res.resume();
-        await rm(o.partPath, { force: true });
-        throw new DownloadError(
-          'http',
-          `server resumed at byte ${cr.start}, asked for ${have}; partial file discarded`,
-        );
-      }
-      start = have;
-      total = cr.total;
-    } else if (status === 200) {
-      const len = res.headers['content-length'];
-      total = len === undefined ? undefined : Number(len);
-    } else {
-      res.resume();
-      throw new DownloadError('http', `HTTP ${status} from ${url.host}${url.pathname}`);
-    }
-    const knownTotal = total ?? o.expectedSize;
-    checkSize(knownTotal, o, start);
-    await checkSpace(path.dirname(o.partPath), (knownTotal ?? 0) - start, o.minFreeBytes);
-
-    let received = start;
-    const limit = knownTotal ?? o.maxBytes;
-    // Chunk by chunk with awaited writes: whatever arrived before a dropped link is on disk, so the
-    // next attempt resumes from it (a stream pipeline would discard buffered chunks on error).
-    const file = await open(o.partPath, start > 0 ? 'a' : 'w');
+    // Opened before the request: from the response's arrival until the body listeners are attached
+    // nothing may await, or a short body that ends (or breaks) early is gone before we read it.
+    const file = await open(o.partPath, 'a');
+    let outcome: { redirect: URL } | { size: number };
     try {
-      for await (const chunk of res as AsyncIterable<Buffer>) {
-        received += chunk.length;
-        if (received > limit) {
-          res.destroy();
-          await file.close();
-          await rm(o.partPath, { force: true });
-          throw new DownloadError('size', `bundle larger than ${limit} bytes`);
-        }
-        await file.write(chunk);
-        o.onProgress?.(received, knownTotal ?? 0);
-      }
+      outcome = await attempt(o, url, have, file);
     } catch (err) {
-      if (err instanceof DownloadError || (err as Error).name === 'AbortError') throw err;
-      throw new DownloadError(
-        'network',
-        `download interrupted at ${received} bytes: ${(err as Error).message}`,
-      );
-    } finally {
       await file.close().catch(() => {});
+      if (err instanceof DownloadError && (err.code === 'size' || err.discard))
+        await rm(o.partPath, { force: true });
+      throw err;
     }
-    if (knownTotal !== undefined && received !== knownTotal) {
-      throw new DownloadError('network', `download ended at ${received} of ${knownTotal} bytes`);
-    }
-    return received;
+    await file.close();
+    if ('size' in outcome) return outcome.size;
+    if (redirects >= 5) throw new DownloadError('http', 'too many redirects');
+    url = outcome.redirect;
   }
+}
+
+async function attempt(
+  o: DownloadOptions,
+  url: URL,
+  have: number,
+  file: FileHandle,
+): Promise<{ redirect: URL } | { size: number }> {
+  const res = await request(
+    url,
+    have > 0 ? { Range: `bytes=${have}-` } : {},
+    o.signal,
+    o.idleTimeoutMs ?? 30_000,
+  );
+  // ---- synchronous from here until writeBody() has attached its listeners ----
+  const status = res.statusCode ?? 0;
+  if (status >= 300 && status < 400 && res.headers.location) {
+    res.resume();
+    return { redirect: new URL(res.headers.location, url) };
+  }
+  if (status === 416) {
+    // Range not satisfiable: the part is already complete when its size equals the total.
+    res.resume();
+    const { total } = totalFromContentRange(res.headers['content-range']);
+    if (total !== undefined && total === have) return { size: have };
+    throw new DownloadError(
+      'http',
+      `server refused resume at byte ${have} (416); partial file discarded`,
+      true,
+    );
+  }
+  let start = 0;
+  let total: number | undefined;
+  if (status === 206) {
+    const cr = totalFromContentRange(res.headers['content-range']);
+    if (cr.start !== have) {
+      res.resume();
+      throw new DownloadError(
+        'http',
+        `server resumed at byte ${cr.start}, asked for ${have}; partial file discarded`,
+        true,
+      );
+    }
+    start = have;
+    total = cr.total;
+  } else if (status === 200) {
+    const len = res.headers['content-length'];
+    total = len === undefined ? undefined : Number(len);
+    ftruncateSync(file.fd, 0); // a whole new body: stale partial bytes must not stay in front
+  } else {
+    res.resume();
+    throw new DownloadError('http', `HTTP ${status} from ${url.host}${url.pathname}`);
+  }
+  const knownTotal = total ?? o.expectedSize;
+  try {
+    checkSize(knownTotal, o, start);
+    checkSpace(path.dirname(o.partPath), (knownTotal ?? 0) - start, o.minFreeBytes);
+  } catch (err) {
+    res.destroy();
+    throw err;
+  }
+  let received: number;
+  try {
+    received = await writeBody(res, file, start, knownTotal ?? o.maxBytes, (n) =>
+      o.onProgress?.(n, knownTotal ?? 0),
+    );
+  } catch (err) {
+    if (err instanceof DownloadError || (err as Error).name === 'AbortError') throw err;
+    const onDisk = start + ((err as { written?: number }).written ?? 0);
+    throw new DownloadError('network', `download interrupted at ${onDisk} bytes: ${(err as Error).message}`);
+  }
+  if (knownTotal !== undefined && received !== knownTotal) {
+    throw new DownloadError('network', `download ended at ${received} of ${knownTotal} bytes`);
+  }
+  return { size: received };
+}
+
+/**
+ * Append the response body to `file`, in order. Every chunk the socket delivered is written before
+ * an error is passed on, so the next attempt resumes from all of it (a stream pipeline, or an async
+ * iterator, drops the chunks still buffered when the link breaks). Reading pauses while more than
+ * 1 MiB waits for the disk. Rejects with the error carrying `written` (bytes appended).
+ */
+function writeBody(
+  res: http.IncomingMessage,
+  file: FileHandle,
+  start: number,
+  limit: number,
+  onProgress: (received: number) => void,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let received = start;
+    let written = 0;
+    let pending = 0;
+    let chain = Promise.resolve();
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      chain.then(
+        () => reject(Object.assign(err, { written })),
+        (e: Error) => reject(Object.assign(e, { written })),
+      );
+    };
+    res.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      received += chunk.length;
+      if (received > limit) {
+        res.destroy();
+        fail(new DownloadError('size', `bundle larger than ${limit} bytes`));
+        return;
+      }
+      pending += chunk.length;
+      if (pending > 1 << 20) res.pause();
+      chain = chain.then(async () => {
+        await file.write(chunk);
+        written += chunk.length;
+        pending -= chunk.length;
+        if (res.isPaused() && pending <= 1 << 19) res.resume();
+        onProgress(start + written);
+      });
+      chain.catch((e: Error) => {
+        res.destroy();
+        fail(e);
+      });
+    });
+    res.on('error', (err) => fail(err));
+    res.on('aborted', () => fail(new Error('connection closed by the server')));
+    res.on('end', () => {
+      if (!failed)
+        chain.then(
+          () => resolve(start + written),
+          (e: Error) => fail(e),
+        );
+    });
+  });
 }
 
 function checkSize(total: number | undefined, o: DownloadOptions, start: number): void {
@@ -169,8 +251,9 @@ function checkSize(total: number | undefined, o: DownloadOptions, start: number)
     throw new DownloadError('size', `partial file (${start} bytes) is larger than the bundle (${total})`);
 }
 
-async function checkSpace(dir: string, bytesToCome: number, minFree: number): Promise<void> {
-  const fs = await statfs(dir);
+/** Synchronous on purpose (one statfs call): see the note in downloadBundle(). */
+function checkSpace(dir: string, bytesToCome: number, minFree: number): void {
+  const fs = statfsSync(dir);
   const free = fs.bavail * fs.bsize;
   if (free - bytesToCome < minFree) {
     throw new DownloadError(
