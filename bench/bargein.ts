@@ -238,7 +238,7 @@ const SCHEDULE: Kind[] = [
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const quick = args.includes('--quick');
   const si = args.indexOf('--speedup');
-  const speedup = si >= 0 ? Number(args[si + 1]) : 3;
+  const speedup = si >= 0 ? Number(args[si + 1]) : quick ? 4 : 3;
   const onsetOnDoubleTalk = args.includes('--double-talk-onset');
   const echoLevels = quick ? [-6, 0] : [-12, -6, 0];
   const episodes = quick ? 4 : SCHEDULE.length;

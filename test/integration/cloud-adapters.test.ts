@@ -12,6 +12,9 @@ import { OpenAIRealtimeProvider } from '../../src/cloud/openai-realtime/adapter.
 import { floatToInt16 } from '../../src/cloud/pcm.js';
 import type { ProviderEvent, RealtimeProvider } from '../../src/cloud/provider.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: raw wire events, inspected field by field
+type Wire = any;
+
 const KEY = 'test-key';
 let cloud: LoopbackCloud;
 let baseUrl: string;
@@ -73,7 +76,7 @@ describe('OpenAI Realtime adapter against the loopback double', () => {
     const events = collect(p);
     await p.connect(start);
     const sid = cloud.sessions.at(-1)?.id as string;
-    const update = cloud.sent('session.update', sid)[0].body as { session: Record<string, any> };
+    const update = cloud.sent('session.update', sid)[0].body as { session: Record<string, Wire> };
     expect(update.session.type).toBe('realtime');
     expect(update.session.audio.input.turn_detection).toBeNull();
     expect(update.session.tools[0].name).toBe('add_item');
@@ -107,7 +110,7 @@ describe('OpenAI Realtime adapter against the loopback double', () => {
     const sid = cloud.sessions.at(-1)?.id as string;
     // Send the offending event on a raw client of the same API to see the double's answer.
     const raw = new WebSocket(`${baseUrl}/realtime?model=x`, { headers: { Authorization: `Bearer ${KEY}` } });
-    const got: any[] = [];
+    const got: Wire[] = [];
     raw.on('message', (d) => got.push(JSON.parse(d.toString())));
     await new Promise((r) => raw.once('open', r));
     raw.send(JSON.stringify({ type: 'response.create' }));
@@ -145,7 +148,7 @@ describe('OpenAI Realtime adapter against the loopback double', () => {
     await until(() => events.filter((e) => e.type === 'response.done').length >= 2);
     const out = cloud
       .sent('conversation.item.create', sid)
-      .find((e) => (e.body.item as any).type === 'function_call_output');
+      .find((e) => (e.body.item as Wire).type === 'function_call_output');
     expect(out?.body.item).toMatchObject({ call_id: call.callId, output: '{"ok":true}' });
     expect(events.some((e) => e.type === 'audio')).toBe(true);
     expect(cloud.sessions.at(-1)?.errors).toEqual([]);
@@ -184,7 +187,7 @@ describe('GPT-Live adapter against the loopback double', () => {
     expect(events[0]).toMatchObject({ type: 'ready' });
     expect((events[0] as { expiresAt?: number }).expiresAt).toBeGreaterThan(Date.now());
     const sid = cloud.sessions.at(-1)?.id as string;
-    const s = cloud.sent('session.start', sid)[0].body.session as Record<string, any>;
+    const s = cloud.sent('session.start', sid)[0].body.session as Record<string, Wire>;
     expect(s.instructions).toMatch(/Interruption policy:/);
     expect(s.input).toEqual([{ type: 'message', role: 'user', content: 'I want fries' }]);
     expect(s.delegation.type).toBe('responses');
@@ -211,7 +214,7 @@ describe('GPT-Live adapter against the loopback double', () => {
 
   it('the double rejects unknown session fields; tools via responses delegation', async () => {
     const raw = new WebSocket(`${baseUrl}/live/sessions`, { headers: { Authorization: `Bearer ${KEY}` } });
-    const got: any[] = [];
+    const got: Wire[] = [];
     raw.on('message', (d) => got.push(JSON.parse(d.toString())));
     await new Promise((r) => raw.once('open', r));
     raw.send(JSON.stringify({ type: 'session.start', session: { model: 'gpt-live-1', temperature: 0.5 } }));
