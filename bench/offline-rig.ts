@@ -31,6 +31,11 @@ export interface RigOptions {
   offline?: Record<string, unknown>;
   /** Delay every server → client message by this (a slow cloud), ms. */
   slowMs?: number;
+  /**
+   * Run the real conversation component too (front-end, duplex engine, session keeper) against the
+   * loopback double: turns are then taken by the engine from speech in the room, not by commitTurn().
+   */
+  withConversation?: boolean;
 }
 
 export class OfflineRig {
@@ -85,6 +90,24 @@ export class OfflineRig {
     });
     this.offline = new OfflineComponent({ device: this.device });
     this.sup.add(this.offline);
+    if (this.o.withConversation) {
+      // Imported only here: it loads onnxruntime and the front-end models.
+      const { ConversationComponent } = await import('../src/conversation/component.js');
+      const baseUrl = this.baseUrl;
+      this.sup.add(
+        new ConversationComponent({
+          device: this.device,
+          createProvider: () =>
+            new OpenAIRealtimeProvider({
+              baseUrl,
+              auth: 'bearer',
+              apiKey: 'k',
+              model: 'gpt-realtime',
+              voice: 'marin',
+            }),
+        }),
+      );
+    }
     await this.sup.start();
     return this;
   }

@@ -7,9 +7,10 @@
  *
  * It also decides what the recogniser hears: with no canceller, feeding it our own prompt would
  * make it "answer" for the customer ("…talk to a crew member?" contains an answer). So frames with
- * the far end active and no near-end speech are replaced by comfort noise at the room's measured
- * noise floor — not digital zeros: pocketsphinx's noise estimate locks onto a zero floor and then
- * decodes the next real audio badly ("talk to a person" came out as "pardon"). To keep the start of a
+ * the far end active and no near-end speech are not passed on at all (`hasFeed` false). Not as
+ * zeros, not as comfort noise: pocketsphinx adapts its noise and cepstral-mean estimates to what it
+ * is fed, and after seconds of digital silence or white noise it decoded "talk to a person" as
+ * "pardon"; skipping the frames splices room noise to room noise, which it handles. To keep the start of a
  * barge-in, the feed runs `lookaheadFrames` behind the mic and the decision is taken with that
  * look-ahead. When the front-end exists, its echo-cancelled `clean` signal and `nearEndLikely`
  * replace all this (OfflineComponent.feedCleanFrame).
@@ -45,12 +46,15 @@ export class EchoGate {
   private near = false;
   private nearSince = -1;
   private frameNo = 0;
-  private noisePow = 1e-7;
-  private rng = 0x9e3779b9;
   private readonly delay: Float32Array[];
   private readonly delayFar: Uint8Array;
-  /** The frame to hand to the recogniser after process(); owned here, reused. */
+  private readonly delayNear: Uint8Array;
+  /** The frame to hand to the recogniser after process(), valid when `hasFeed`; owned here, reused. */
   readonly feed: Float32Array;
+  /** False when this step's delayed frame holds only our own prompt (or the delay is filling). */
+  hasFeed = false;
+  /** The reference carried sound within the last 200 ms (our own speech may be in the room). */
+  farActive = false;
   /** True on the frame where near-end speech started (a barge-in candidate). */
   speechStart = false;
 
@@ -62,6 +66,7 @@ export class EchoGate {
     this.floor = o.floorPower ?? 1e-5;
     this.delay = Array.from({ length: this.lookahead + 1 }, () => new Float32Array(o.frameSamples));
     this.delayFar = new Uint8Array(this.lookahead + 1);
+    this.delayNear = new Uint8Array(this.lookahead + 1);
     this.feed = new Float32Array(o.frameSamples);
   }
 
@@ -87,6 +92,7 @@ export class EchoGate {
     let refMax = 0;
     for (let i = 0; i < REF_HISTORY; i++) if (this.refPow[i] > refMax) refMax = this.refPow[i];
     const farActive = refMax > 1e-7;
+    this.farActive = farActive;
     const echo = this.coupling * refMax;
     const candidate = pm > this.floor && (!farActive || pm > this.margin * echo);
     if (farActive && !candidate && pr > 1e-7 && pm > 0) {
@@ -96,8 +102,6 @@ export class EchoGate {
       const ratio = Math.min(10, Math.max(1e-6, pm / refMax));
       this.coupling = Math.exp((1 - a) * Math.log(this.coupling) + a * Math.log(ratio));
     }
-    // The room's noise floor, learned where only noise can be: nothing playing, nobody talking.
-    if (!farActive && !candidate) this.noisePow = 0.95 * this.noisePow + 0.05 * Math.max(pm, 1e-10);
     this.speechStart = false;
     if (candidate) {
       this.quiet = 0;
@@ -110,28 +114,37 @@ export class EchoGate {
       this.run = 0;
       if (this.near && ++this.quiet >= this.release) this.near = false;
     }
-    // Delay line: the frame leaving now was captured `lookahead` frames ago.
+    this.shift(mic, farActive);
+  }
+
+  /**
+   * The same gating on audio that is already echo-cancelled, with someone else's near-end decision
+   * (the front-end's `nearEndLikely`). A canceller leaves residual echo, still enough for the decoder
+   * to "hear" an answer in our own prompt, so while we speak only near-end speech passes.
+   */
+  gate(clean: Float32Array, farActive: boolean, nearEnd: boolean): void {
+    this.speechStart = nearEnd && !this.near;
+    if (this.speechStart) this.nearSince = this.frameNo;
+    this.near = nearEnd;
+    this.shift(clean, farActive);
+  }
+
+  /** Delay line: the frame leaving now was captured `lookahead` frames ago. */
+  private shift(mic: Float32Array, farActive: boolean): void {
     const slot = this.frameNo % (this.lookahead + 1);
     this.delay[slot].set(mic);
     this.delayFar[slot] = farActive ? 1 : 0;
+    this.delayNear[slot] = this.near ? 1 : 0;
     const out = (this.frameNo + 1) % (this.lookahead + 1);
     const outFrameNo = this.frameNo - this.lookahead;
-    const keep = this.delayFar[out] === 0 || (this.near && outFrameNo >= this.nearSince - this.lookahead);
-    if (outFrameNo < 0 || !keep) this.comfortNoise();
-    else this.feed.set(this.delay[out]);
+    // Pass: nothing of ours was playing, or it was captured while the customer spoke, or it lies
+    // within the look-ahead before the onset (the first syllable).
+    const keep =
+      this.delayFar[out] === 0 ||
+      this.delayNear[out] === 1 ||
+      (this.near && outFrameNo >= this.nearSince - this.lookahead);
+    this.hasFeed = outFrameNo >= 0 && keep;
+    if (this.hasFeed) this.feed.set(this.delay[out]);
     this.frameNo++;
-  }
-
-  /** Uniform white noise at the learned floor (xorshift32: deterministic, no allocation). */
-  private comfortNoise(): void {
-    const a = Math.sqrt(3 * this.noisePow);
-    let r = this.rng;
-    for (let i = 0; i < this.feed.length; i++) {
-      r ^= r << 13;
-      r ^= r >>> 17;
-      r ^= r << 5;
-      this.feed[i] = a * (2 * ((r >>> 0) / 4294967296) - 1);
-    }
-    this.rng = r;
   }
 }

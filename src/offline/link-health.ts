@@ -27,6 +27,8 @@ export interface LinkThresholds {
   slowResponsesOffline: number;
   reconnectGraceMs: number;
   recoverAfterMs: number;
+  /** Before the first connection attempt has ended either way, "not connected" is not a failure yet. */
+  startupGraceMs?: number;
 }
 
 /** What a RealtimeProvider adapter reports. Each method takes the time (ms, monotonic). */
@@ -60,6 +62,8 @@ export class LinkHealth implements LinkSignals {
   private state: LinkState;
   private reason = 'not connected yet';
   private isConnected = false;
+  /** No connect attempt has succeeded or failed yet (boot). */
+  private booting = true;
   private downSince: number | undefined;
   private downReason = '';
   private lastServerEvent = 0;
@@ -82,6 +86,7 @@ export class LinkHealth implements LinkSignals {
   }
 
   connected(nowMs: number): void {
+    this.booting = false;
     this.isConnected = true;
     this.downSince = undefined;
     this.lastServerEvent = nowMs;
@@ -95,6 +100,7 @@ export class LinkHealth implements LinkSignals {
     this.healthySince = undefined;
   }
   connectFailed(nowMs: number, reason: string): void {
+    this.booting = false;
     this.isConnected = false;
     this.downSince ??= nowMs;
     this.downReason = `connect failed: ${reason}`;
@@ -134,7 +140,10 @@ export class LinkHealth implements LinkSignals {
   private problem(nowMs: number): { state: 'degraded' | 'offline'; reason: string } | undefined {
     if (!this.isConnected) {
       const down = nowMs - (this.downSince ?? nowMs);
-      return down >= this.t.reconnectGraceMs
+      const grace = this.booting
+        ? Math.max(this.t.reconnectGraceMs, this.t.startupGraceMs ?? 0)
+        : this.t.reconnectGraceMs;
+      return down >= grace
         ? { state: 'offline', reason: this.downReason }
         : { state: 'degraded', reason: `${this.downReason} (reconnecting)` };
     }

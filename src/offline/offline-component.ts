@@ -35,6 +35,8 @@ import { LocalVoice } from './voice.js';
 /** A cloud turn or customer speech within this long means a conversation is going on. */
 const ACTIVE_WINDOW_MS = 60_000;
 const TICK_MS = 50;
+/** How long after our prompt stops its echo can still be in the room (reverb + device buffers). */
+const ECHO_TAIL_MS = 300;
 /** After a finished flow, speech after this much quiet is treated as a new person. */
 const NEXT_PERSON_AFTER_MS = 30_000;
 
@@ -71,6 +73,10 @@ export class OfflineComponent implements Component {
   private out?: SpeechOut;
   private device?: AudioDevice;
   private gate?: EchoGate;
+  /** Gating of the front-end's echo-cancelled audio (its own near-end decision). */
+  private cleanGate?: EchoGate;
+  private lastSpeakingAt = -Infinity;
+  private lastMic?: Float32Array;
   private frontendActive = false;
   private demoOwnsSpeaker = false;
   private lastActivity = -Infinity;
@@ -215,18 +221,39 @@ export class OfflineComponent implements Component {
    */
   feedCleanFrame(clean: Float32Array, rate: number, nearEnd: boolean, speechStart: boolean): void {
     this.frontendActive = true;
+    const now = this.now();
+    if (this.out?.speaking) this.lastSpeakingAt = now;
+    // Our prompt (plus its reverberant tail) is the far end: only near-end speech passes meanwhile.
+    // The device's reference says exactly when sound was at the DAC; without it, our own clock.
+    const far = this.gate ? this.gate.farActive : now - this.lastSpeakingAt < ECHO_TAIL_MS;
+    if (this.cleanGate?.feed.length !== clean.length)
+      this.cleanGate = new EchoGate({ frameSamples: clean.length });
+    // With nothing of ours in the room the raw microphone is the better input: the canceller's
+    // residual suppressor colours speech enough to cost words ("talk to a person" → "pardon").
+    const raw = this.lastMic;
+    const useRaw =
+      !far && raw !== undefined && raw.length === clean.length && this.device?.config.rate === rate;
+    this.cleanGate.gate(useRaw ? raw : clean, far, nearEnd);
     if (speechStart) this.speechStarted();
     if (nearEnd) this.runner?.speechActivity();
-    if (this.listening()) this.recogniser?.feed(clean, rate);
+    if (this.listening() && this.cleanGate.hasFeed) this.recogniser?.feed(this.cleanGate.feed, rate);
   }
 
   private frame(f: FramePair): void {
-    if (this.frontendActive || !this.gate || !this.device) return;
+    if (this.frontendActive) {
+      // Kept for feedCleanFrame(), which the front-end calls right after this frame's processing:
+      // the raw mic, and whether our own sound was at the DAC lately (the gate's reference tracking).
+      if (this.lastMic?.length !== f.mic.length) this.lastMic = new Float32Array(f.mic.length);
+      this.lastMic.set(f.mic);
+      this.gate?.process(f.mic, f.ref);
+      return;
+    }
+    if (!this.gate || !this.device) return;
     const gate = this.gate;
     gate.process(f.mic, f.ref);
     if (gate.speechStart) this.speechStarted();
     if (gate.nearEnd) this.runner?.speechActivity();
-    if (this.listening()) this.recogniser?.feed(gate.feed, this.device.config.rate);
+    if (this.listening() && gate.hasFeed) this.recogniser?.feed(gate.feed, this.device.config.rate);
   }
 
   /** The recogniser only hears audio while the offline flow serves (no CPU spent otherwise). */

@@ -34,7 +34,13 @@ export class DeviceSpeechOut implements SpeechOut {
         // write() may take less than offered (a bounded queue): keep offering the rest.
         if (offset < samples.length)
           offset += this.device.write(offset === 0 ? samples : samples.subarray(offset));
-        if (offset >= samples.length && this.device.playedSamples - startPlayed >= samples.length) {
+        if (offset < samples.length) return;
+        // Played out — or the device queue emptied without it (someone else flushed the device):
+        // either way our prompt is over, and a flow waiting for it must not hang.
+        if (
+          this.device.playedSamples - startPlayed >= samples.length ||
+          this.device.stats().queuedSamples === 0
+        ) {
           this.finish('finished');
         }
       };

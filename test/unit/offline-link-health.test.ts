@@ -81,6 +81,15 @@ describe('link health', () => {
     expect(h.evaluate(4400).state).toBe('online');
   });
 
+  it('at boot the first connection gets the startup grace; a failed first attempt ends it', () => {
+    const h = new LinkHealth({ ...T, startupGraceMs: 5000 }, 0, 'online');
+    expect(h.evaluate(4000).state).toBe('degraded');
+    expect(h.evaluate(5000).reason).toMatch(/not connected yet/);
+    const k = new LinkHealth({ ...T, startupGraceMs: 5000 }, 0, 'online');
+    k.connectFailed(1000, 'ECONNREFUSED');
+    expect(k.evaluate(1400).state).toBe('offline');
+  });
+
   it('refused connections → offline', () => {
     const h = new LinkHealth(T, 0, 'online');
     h.connectFailed(0, 'ECONNREFUSED');

@@ -66,6 +66,9 @@ export const offlineSchema = z
         slowResponsesOffline: z.number().int().min(1).max(20).default(2),
         /** Socket closed / connect refused and not back within this → offline. */
         reconnectGraceMs: z.number().int().min(0).max(10_000).default(400),
+        /** At boot, the first connection gets this long before "not connected" counts as offline
+         *  (a refused or failed first attempt ends it sooner). */
+        startupGraceMs: z.number().int().min(0).max(60_000).default(5000),
         /** Hysteresis: healthy this long before degraded/offline returns to online. */
         recoverAfterMs: z.number().int().min(0).max(120_000).default(3000),
       })
