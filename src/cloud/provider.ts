@@ -69,7 +69,10 @@ export interface RealtimeProvider {
   on(listener: ProviderListener): () => void;
   /** Open the socket and configure the session; resolves on 'ready', rejects on failure. */
   connect(opts: SessionStartOptions): Promise<void>;
-  /** Echo-cancelled mic audio, PCM16 at inputRate (Live: send continuously, silence included). */
+  /**
+   * Echo-cancelled mic audio, PCM16 at inputRate (Live: send continuously, silence included).
+   * Encoded before returning: the caller reuses the array.
+   */
   sendAudio(pcm: Int16Array): void;
   /** End of the customer's turn: ask for an answer (Realtime: commit + response.create). */
   commitTurn(): void;

@@ -8,7 +8,8 @@
  * (tagged with the session generation, so a late delta of an old session can never play).
  */
 import type { AudioDevice, FramePair } from '../audio/device.js';
-import { floatToInt16, int16ToFloat, LinearResampler } from '../cloud/pcm.js';
+import { Resampler } from '../audio/resample/polyphase.js';
+import { floatToInt16, int16ToFloat } from '../cloud/pcm.js';
 import type { InterruptInfo, RealtimeProvider } from '../cloud/provider.js';
 import { type KeeperEvent, type KeeperOptions, SessionKeeper } from '../cloud/session-keeper.js';
 import type { FrontendFrame, FrontendProcessor } from '../frontend/types.js';
@@ -40,9 +41,11 @@ export class ConversationSession {
   cloudActive = true;
   private readonly rate: number;
   private readonly batch: Float32Array;
+  private readonly pcmBatch: Int16Array;
   private batchFill = 0;
-  private up?: LinearResampler;
-  private down?: LinearResampler;
+  /** Mic → provider rate (Realtime 24 kHz): the audio engine's polyphase resampler, into a reused buffer. */
+  private up?: { r: Resampler; to: number; out: Float32Array; pcm: Int16Array };
+  private down?: { r: Resampler; from: number };
   private readonly onFrame = (f: FramePair) => this.frame(f);
   private unsub?: () => void;
   readonly stats = { frames: 0, sentMs: 0, agentMs: 0, toolCalls: 0, ignoredEvents: 0, errors: 0 };
@@ -50,6 +53,7 @@ export class ConversationSession {
   constructor(private readonly o: ConversationSessionOptions) {
     this.rate = o.device.config.rate;
     this.batch = new Float32Array(o.device.config.frameSamples * (o.sendEveryFrames ?? 4));
+    this.pcmBatch = new Int16Array(this.batch.length);
     this.keeper = new SessionKeeper(o.keeper);
     const port: CloudPort = {
       deviceDecidesTurns: o.kind === 'openai-realtime',
@@ -103,22 +107,30 @@ export class ConversationSession {
     const p = this.keeper.current;
     if (!p || !this.cloudActive) return;
     // Live wants input continuously (silence included); Realtime just gets the same stream.
-    const pcm =
-      p.inputRate === this.rate
-        ? floatToInt16(this.batch)
-        : floatToInt16(this.resampleUp(p.inputRate).process(this.batch));
-    p.sendAudio(pcm);
+    // The provider encodes synchronously (base64), so the int16 buffers are reused.
+    if (p.inputRate === this.rate) p.sendAudio(floatToInt16(this.batch, this.pcmBatch));
+    else {
+      const up = this.resampleUp(p.inputRate);
+      const n = up.r.process(this.batch, up.out);
+      p.sendAudio(floatToInt16(up.out.subarray(0, n), up.pcm.subarray(0, n)));
+    }
     this.stats.sentMs += (this.batch.length * 1000) / this.rate;
   }
 
-  private resampleUp(to: number): LinearResampler {
-    if (!this.up || this.up.toRate !== to) this.up = new LinearResampler(this.rate, to);
+  private resampleUp(to: number): NonNullable<ConversationSession['up']> {
+    if (!this.up || this.up.to !== to) {
+      const r = new Resampler(this.rate, to);
+      const max = r.maxOutput(this.batch.length);
+      this.up = { r, to, out: new Float32Array(max), pcm: new Int16Array(max) };
+    }
     return this.up;
   }
 
-  private resampleDown(from: number): LinearResampler {
-    if (!this.down || this.down.fromRate !== from) this.down = new LinearResampler(from, this.rate);
-    return this.down;
+  /** Agent audio → device rate; a fresh array per message (the engine's queue keeps it). */
+  private resampleDown(from: number, input: Float32Array): Float32Array {
+    if (!this.down || this.down.from !== from) this.down = { r: new Resampler(from, this.rate), from };
+    const out = new Float32Array(this.down.r.maxOutput(input.length));
+    return out.subarray(0, this.down.r.process(input, out));
   }
 
   private userDeltas = '';
@@ -148,8 +160,8 @@ export class ConversationSession {
       case 'link':
         // A new or lost session: whatever the old one said must not play on.
         this.engine.dropAll();
-        this.down?.reset();
-        this.up?.reset();
+        this.down?.r.reset();
+        this.up?.r.reset();
         if (!e.up) this.o.tools?.cancelPending();
         return;
       case 'audio': {
@@ -157,7 +169,7 @@ export class ConversationSession {
         const p = this.keeper.current;
         const from = p?.outputRate ?? this.rate;
         const f = int16ToFloat(e.pcm);
-        const samples = from === this.rate ? f : this.resampleDown(from).process(f);
+        const samples = from === this.rate ? f : this.resampleDown(from, f);
         this.stats.agentMs += (samples.length * 1000) / this.rate;
         this.engine.agentAudio(tag(e.responseId), samples);
         return;
