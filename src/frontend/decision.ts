@@ -30,6 +30,15 @@ export interface DecisionConfig {
   /** ...on this many consecutive chunks. */
   warmupChunks: number;
   convergedErleDb: number;
+  /**
+   * Level evidence for double talk: Silero often scores a customer talking *over* the agent low
+   * (0–0.3 for 300 ms) while the output sits at the echo's own level — 30 dB above the residual a
+   * converged canceller leaves. Output within this many dB of the echo estimate...
+   */
+  strongEchoMarginDb: number;
+  /** ...with at least this VAD probability, on strongChunks consecutive chunks, also starts speech. */
+  strongProb: number;
+  strongChunks: number;
   /** Below this VAD probability a chunk counts as silence... */
   offThreshold: number;
   /** ...and this many silent chunks in a row end the speech (8 × 32 ms ≈ 256 ms). */
@@ -41,7 +50,10 @@ export const defaultDecisionConfig: DecisionConfig = {
   onChunks: 1,
   noiseMarginDb: 14,
   echoMarginDb: -22,
-  residualMarginDb: 14,
+  residualMarginDb: 16,
+  strongEchoMarginDb: -10,
+  strongProb: 0.1,
+  strongChunks: 2,
   warmupThreshold: 0.9,
   warmupChunks: 3,
   convergedErleDb: 12,
@@ -68,6 +80,7 @@ export class BargeInDecision {
   active = false;
   private silent = 0;
   private qualifying = 0;
+  private strongRun = 0;
 
   constructor(readonly config: DecisionConfig = defaultDecisionConfig) {}
 
@@ -75,6 +88,19 @@ export class BargeInDecision {
     this.active = false;
     this.silent = 0;
     this.qualifying = 0;
+    this.strongRun = 0;
+  }
+
+  /** Output at the echo's level from a converged canceller, with some VAD support (see config). */
+  strongEvidence(x: DecisionInput): boolean {
+    const c = this.config;
+    return (
+      x.farEndActive &&
+      x.erleDb >= c.convergedErleDb &&
+      x.outDb - x.echoDb >= c.strongEchoMarginDb &&
+      x.outDb - x.noiseDb >= c.noiseMarginDb &&
+      x.speechProb >= c.strongProb
+    );
   }
 
   /** Whether a chunk looks like the customer speaking (see the file comment). */
@@ -99,11 +125,13 @@ export class BargeInDecision {
     const c = this.config;
     if (!this.active) {
       this.qualifying = this.qualifies(x) ? this.qualifying + 1 : 0;
+      this.strongRun = this.strongEvidence(x) ? this.strongRun + 1 : 0;
       const warming = x.farEndActive && x.erleDb < c.convergedErleDb;
-      if (this.qualifying >= (warming ? c.warmupChunks : c.onChunks)) {
+      if (this.qualifying >= (warming ? c.warmupChunks : c.onChunks) || this.strongRun >= c.strongChunks) {
         this.active = true;
         this.silent = 0;
         this.qualifying = 0;
+        this.strongRun = 0;
         return 'speech_start';
       }
       return undefined;

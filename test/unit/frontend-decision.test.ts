@@ -42,6 +42,17 @@ describe('barge-in decision', () => {
     expect(d.update({ ...echoing, speechProb: 0.9, outDb: -27 })).toBe('speech_start');
   });
 
+  it('starts on level evidence when Silero scores a customer talking over the agent low', () => {
+    const d = new BargeInDecision();
+    // output at the echo estimate's level from a canceller with 33 dB ERLE: not residual echo
+    const overTalk = { ...quietFarEnd, farEndActive: true, echoDb: -20, erleDb: 33, noiseDb: -47, outDb: -20, speechProb: 0.15 };
+    expect(d.update(overTalk)).toBeUndefined();
+    expect(d.update(overTalk)).toBe('speech_start');
+    // the same level with no VAD support at all is not enough (an echo-path change, a door)
+    const d2 = new BargeInDecision();
+    for (let i = 0; i < 5; i++) expect(d2.update({ ...overTalk, speechProb: 0.02 })).toBeUndefined();
+  });
+
   it('demands a surer VAD over several chunks while the canceller has not converged', () => {
     const d = new BargeInDecision();
     const warming = { ...quietFarEnd, farEndActive: true, echoDb: -20, erleDb: 3, outDb: -22, noiseDb: -70 };

@@ -20,7 +20,7 @@ export const frontendSchema = restart(
           /** While the agent plays: output level relative to the echo estimate a chunk needs, dB. */
           echoMarginDb: z.number().min(-60).max(0).default(-22),
           /** ...and above the residual echo implied by the measured ERLE, dB. */
-          residualMarginDb: z.number().min(0).max(40).default(14),
+          residualMarginDb: z.number().min(0).max(40).default(16),
           /** Quiet 32 ms chunks that end speech. */
           offChunks: z.number().int().min(1).max(100).default(8),
         })
