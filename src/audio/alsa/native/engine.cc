@@ -446,6 +446,10 @@ int Engine::writePlayback(int64_t nowNs) {
   (void)nowNs;
   fillInterleaved(pbTmp_.data(), cfg_.playbackFormat, cfg_.playbackChannels, pbBuf_.data(), static_cast<size_t>(want));
   snd_pcm_sframes_t w = snd_pcm_writei(pb_, pbBuf_.data(), static_cast<snd_pcm_uframes_t>(want));
+  // Queued audio that was taken but did not go into the device (a failed or short write) will
+  // never play: count it as flushed, or playedSamples could never catch up with what was written.
+  size_t unwritten = w < 0 ? audioLen : audioLen - std::min<size_t>(audioLen, static_cast<size_t>(w));
+  if (unwritten > 0) flushed_.fetch_add(unwritten);
   if (w < 0) return static_cast<int>(w);
   for (snd_pcm_sframes_t i = 0; i < w; i++) hist_[(pbWritten_ + i) % hist_.size()] = pbTmp_[i];
   Chunk& c = chunks_[chunkCount_ % chunks_.size()];
