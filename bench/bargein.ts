@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- bargein [--quick] [--speedup N]`
+ * `npm run bench -- bargein [--quick] [--speedup N] [--onset-prob P] [--double-talk-onset]`
  *
  * Many scripted interruptions at several echo levels, through the room simulator (acoustic double)
  * with the real front-end (AEC + Silero + echo-aware decision), the duplex engine, the real
@@ -240,6 +240,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const si = args.indexOf('--speedup');
   const speedup = si >= 0 ? Number(args[si + 1]) : quick ? 4 : 3;
   const onsetOnDoubleTalk = args.includes('--double-talk-onset');
+  const oi = args.indexOf('--onset-prob');
+  const onsetProb = oi >= 0 ? Number(args[oi + 1]) : undefined;
   const echoLevels = quick ? [-6, 0] : [-12, -6, 0];
   const episodes = quick ? 4 : SCHEDULE.length;
   const frontend = new FrontendPipeline();
@@ -265,7 +267,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
             noise: { type: 'pink', levelDbfs: -60 },
           },
           loopback: { agentVoice: agentVoice(AGENT_VOICES[li % AGENT_VOICES.length]) },
-          bargeIn: { onsetOnDoubleTalk },
+          bargeIn: { onsetOnDoubleTalk, ...(onsetProb !== undefined ? { onsetProb } : {}) },
         });
         await h.start();
         try {
@@ -292,6 +294,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     quick,
     speedup,
     onset_on_double_talk: onsetOnDoubleTalk,
+    onset_prob: onsetProb ?? 'default',
     echo_levels_db: echoLevels,
     ...summarise(realtime),
     bargein_available_after_agent_start_ms:

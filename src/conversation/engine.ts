@@ -140,7 +140,11 @@ export class DuplexEngine {
     // Onset: the front-end's echo-aware decision alone (fast). Duration: only frames that are
     // still speech by the VAD, so the decision's hangover does not lengthen a backchannel.
     const p = this.o.bargeIn;
-    const talking = near && signal.speechProb >= p.speechProbMin;
+    // While paused nothing plays, so the VAD alone is trusted (the echo-aware decision may lag the
+    // early onset by a chunk or two, and must not make a real interruption look like silence);
+    // while ducked the agent still plays, so the decision must agree.
+    const vad = signal.speechProb >= p.speechProbMin;
+    const talking = this.cloud.holdMode === 'pause' ? vad : near && vad;
     const early =
       (p.onsetOnDoubleTalk && signal.doubleTalk === true && signal.speechProb >= p.speechProbMin) ||
       (p.onsetProb > 0 && signal.speechProb >= p.onsetProb);
