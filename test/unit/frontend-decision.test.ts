@@ -45,7 +45,15 @@ describe('barge-in decision', () => {
   it('starts on level evidence when Silero scores a customer talking over the agent low', () => {
     const d = new BargeInDecision();
     // output at the echo estimate's level from a canceller with 33 dB ERLE: not residual echo
-    const overTalk = { ...quietFarEnd, farEndActive: true, echoDb: -20, erleDb: 33, noiseDb: -47, outDb: -20, speechProb: 0.15 };
+    const overTalk = {
+      ...quietFarEnd,
+      farEndActive: true,
+      echoDb: -20,
+      erleDb: 33,
+      noiseDb: -47,
+      outDb: -20,
+      speechProb: 0.15,
+    };
     expect(d.update(overTalk)).toBeUndefined();
     expect(d.update(overTalk)).toBe('speech_start');
     // the same level with no VAD support at all is not enough (an echo-path change, a door)
