@@ -44,7 +44,7 @@ function arg(args: string[], name: string): string | undefined {
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const quick = args.includes('--quick');
   const seeds = (arg(args, '--seeds') ?? (quick ? '1' : '1,2')).split(',').map(Number);
-  const nCases = Number(arg(args, '--cases') ?? (quick ? 2 : 12));
+  const nCases = Number(arg(args, '--cases') ?? (quick ? 1 : 12));
   const dir = arg(args, '--models') ?? defaultModelsDir();
   const pipe = new FrontendPipeline({ modelsDir: dir });
   const vad = new SileroVad(dir);
