@@ -50,6 +50,8 @@ export class OfflineRig {
   private proxy?: DelayProxy;
   /** Responses started on the current provider (ids), in order. */
   readonly responses: string[] = [];
+  /** Responses finished (any status) on the current provider. */
+  responsesDone = 0;
 
   constructor(private readonly o: RigOptions) {}
 
@@ -131,6 +133,7 @@ export class OfflineRig {
   private onProviderEvent(e: ProviderEvent, p: RealtimeProvider): void {
     if (p !== this.provider) return;
     if (e.type === 'response.started') this.responses.push(e.responseId);
+    if (e.type === 'response.done') this.responsesDone++;
     // Cloud speech goes to the room's loudspeaker only while the cloud serves.
     if (e.type === 'audio' && this.offline.currentMode === 'cloud') {
       this.device.write(resampleSignal(int16ToFloat(e.pcm), p.outputRate, this.device.config.rate));

@@ -97,14 +97,33 @@ export class OfflineComponent implements Component {
   get linkSignals(): LinkSignals {
     const link = this.link;
     if (!link) throw new Error('offline component not started');
-    return new Proxy(link, {
-      get: (t, p, r) => {
-        const v = Reflect.get(t, p, r);
-        if (p === 'responseExpected' || p === 'responseStarted') this.lastActivity = this.now();
-        return typeof v === 'function' ? v.bind(t) : v;
-      },
-    });
+    return this.signals;
   }
+
+  /**
+   * One stable facade for the providers' whole life: it forwards to the current LinkHealth, so a
+   * restart of this component (supervisor backoff) never leaves a provider talking to a dead object.
+   * Every call about a response also counts as conversation activity.
+   */
+  private readonly signals: LinkSignals = (() => {
+    const fwd =
+      <K extends keyof LinkSignals>(k: K, activity = false) =>
+      (nowMs: number, reason?: string) => {
+        if (activity) this.lastActivity = this.now();
+        (this.link?.[k] as ((n: number, r?: string) => void) | undefined)?.call(this.link, nowMs, reason);
+      };
+    return {
+      connected: fwd('connected'),
+      closed: fwd('closed') as LinkSignals['closed'],
+      connectFailed: fwd('connectFailed') as LinkSignals['connectFailed'],
+      serverEvent: fwd('serverEvent'),
+      pingSent: fwd('pingSent'),
+      pong: fwd('pong'),
+      responseExpected: fwd('responseExpected', true),
+      responseStarted: fwd('responseStarted', true),
+      responseDone: fwd('responseDone'),
+    };
+  })();
 
   get currentMode(): OfflineMode {
     return this.mode;
@@ -131,7 +150,9 @@ export class OfflineComponent implements Component {
     this.killStore = new KillSwitchStore(ctx.config.supervisor.stateDir || join(tmpdir(), 'voiceterm-state'));
     if (this.killStore.loadError)
       ctx.logger.warn({ err: this.killStore.loadError }, 'kill switch state unreadable: holding the AI off');
-    this.link = new LinkHealth(
+    // Kept across restarts of this component: the link's state is a fact about the world, and the
+    // providers keep reporting into it.
+    this.link ??= new LinkHealth(
       cfg.link,
       this.now(),
       ctx.config.cloud.provider === 'none' ? 'offline' : 'online',
