@@ -202,6 +202,7 @@ function summarise(t: Tally) {
   return {
     bargein_reaction_ms_p50: quantile(t.reaction, 0.5),
     bargein_reaction_ms_p95: quantile(t.reaction, 0.95),
+    bargein_reaction_ms_all: t.reaction.map((x) => Math.round(x)),
     self_interruptions: t.selfInterruptions,
     false_stop_resumed_pct:
       t.falseStops === 0 ? null : +((100 * t.falseStopsResumedWhole) / t.falseStops).toFixed(1),

@@ -155,6 +155,20 @@ describe('OpenAI Realtime adapter against the loopback double', () => {
     await p.close();
   });
 
+  it('one response at a time: a second response.create waits for the first response.done', async () => {
+    const p = realtime();
+    const events = collect(p);
+    await p.connect(start);
+    const sid = cloud.sessions.at(-1)?.id as string;
+    cloud.script.replies.push({ text: 'First.', durationMs: 300 }, { text: 'Second.', durationMs: 300 });
+    p.commitTurn();
+    p.prompt('Now say something else.');
+    await until(() => events.filter((e) => e.type === 'response.done').length === 2);
+    expect(cloud.sent('response.create', sid)).toHaveLength(2);
+    expect(cloud.sessions.at(-1)?.errors).toEqual([]);
+    await p.close();
+  });
+
   it('survives malformed and unknown events; reports session expiry as closed/expired', async () => {
     const p = realtime();
     const events = collect(p);

@@ -35,6 +35,7 @@ export class RealtimeSim extends SimSession {
     }
     this.record(e.type, e);
     if (this.d.script.silent) return;
+    this.currentEventId = typeof e.event_id === 'string' ? e.event_id : null;
     switch (e.type) {
       case 'session.update':
         if (e.session?.type !== 'realtime') {
@@ -80,8 +81,11 @@ export class RealtimeSim extends SimSession {
     }
   }
 
+  /** The client event being handled: errors name it (error.event_id), as the service does. */
+  private currentEventId: string | null = null;
+
   private error(type: string, code: string, message: string): void {
-    this.send({ type: 'error', error: { type, code, message } });
+    this.send({ type: 'error', error: { type, code, message, event_id: this.currentEventId } });
   }
 
   private respond(): void {

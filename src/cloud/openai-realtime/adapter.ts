@@ -49,6 +49,8 @@ export class OpenAIRealtimeProvider extends JsonSocket implements RealtimeProvid
   /** response.create waiting for the active response to finish (the API allows one at a time). */
   private readonly pendingCreates: ResponseCreateEvent[] = [];
   private sessionId = '';
+  private createSeq = 0;
+  private pendingCreate?: ResponseCreateEvent;
 
   constructor(private readonly opts: RealtimeOptions) {
     super(opts);
@@ -57,6 +59,7 @@ export class OpenAIRealtimeProvider extends JsonSocket implements RealtimeProvid
   connect(start: SessionStartOptions): Promise<void> {
     this.activeResponse = undefined;
     this.responses.clear();
+    this.pendingCreate = undefined;
     this.pendingCreates.length = 0;
     const url = `${joinUrl(this.opts.baseUrl, 'realtime')}?model=${encodeURIComponent(this.opts.model)}`;
     return this.open(url, () => {
@@ -127,11 +130,19 @@ export class OpenAIRealtimeProvider extends JsonSocket implements RealtimeProvid
 
   private createResponse(e: ResponseCreateEvent): void {
     if (this.activeResponse) this.pendingCreates.push(e);
-    else {
-      // 'pending' until response.created names it: a second create meanwhile would be refused.
-      this.activeResponse = 'pending';
-      this.sendEvent(e);
-    }
+    else this.sendCreate(e);
+  }
+
+  /**
+   * Send a response.create with our own event_id; 'pending' until response.created names the
+   * response (a second create meanwhile would be refused). An error naming this event_id means no
+   * response was created: refused because one is active → it waits for that one's response.done.
+   */
+  private sendCreate(e: ResponseCreateEvent): void {
+    const create = { ...e, event_id: `create_${++this.createSeq}` };
+    this.activeResponse = 'pending';
+    this.pendingCreate = create;
+    this.sendEvent(create);
   }
 
   interrupt(info: InterruptInfo): void {
@@ -178,6 +189,7 @@ export class OpenAIRealtimeProvider extends JsonSocket implements RealtimeProvid
       case 'response.created': {
         const id = String(m.response.id);
         this.activeResponse = id;
+        this.pendingCreate = undefined;
         this.responses.set(id, { contentIndex: 0, receivedSamples: 0, dropping: false });
         this.emit({ type: 'response.started', responseId: id });
         return;
@@ -216,7 +228,7 @@ export class OpenAIRealtimeProvider extends JsonSocket implements RealtimeProvid
         return;
       case 'response.done': {
         const id = String(m.response.id);
-        if (this.activeResponse === id) this.activeResponse = undefined;
+        if (this.activeResponse === id || this.activeResponse === 'unknown') this.activeResponse = undefined;
         const status = m.response.status;
         this.emit({
           type: 'response.done',
@@ -227,23 +239,27 @@ export class OpenAIRealtimeProvider extends JsonSocket implements RealtimeProvid
         // Keep the track of a finished response: a barge-in may still truncate it while its
         // audio plays out (Realtime sends faster than real time).
         this.pruneTracks(id);
-        const next = this.pendingCreates.shift();
-        if (next) {
-          this.activeResponse = 'pending';
-          this.sendEvent(next);
+        if (!this.activeResponse) {
+          const next = this.pendingCreates.shift();
+          if (next) this.sendCreate(next);
         }
         return;
       }
       case 'error': {
         const code = String(m.error?.code ?? m.error?.type ?? 'unknown');
         if (code === 'session_expired') this.expiredSeen = true;
-        // A refused response.create leaves nothing active; anything else keeps the current state.
-        if (
-          this.activeResponse === 'pending' &&
-          /response|invalid_request/.test(code) &&
-          code !== 'conversation_already_has_active_response'
-        )
+        const refused = this.pendingCreate;
+        if (refused && m.error?.event_id === refused.event_id && this.activeResponse === 'pending') {
+          this.pendingCreate = undefined;
           this.activeResponse = undefined;
+          if (code === 'conversation_already_has_active_response') {
+            // Another response is running (one we did not see start): wait for its response.done,
+            // or retry after a second if none comes.
+            this.activeResponse = 'unknown';
+            this.pendingCreates.unshift(refused);
+            setTimeout(() => this.retryUnknown(), 1000).unref();
+          }
+        }
         this.emit({ type: 'error', code, message: String(m.error?.message ?? '') });
         return;
       }
@@ -266,6 +282,13 @@ export class OpenAIRealtimeProvider extends JsonSocket implements RealtimeProvid
     }
   }
 
+  private retryUnknown(): void {
+    if (this.activeResponse !== 'unknown' || !this.connected) return;
+    this.activeResponse = undefined;
+    const next = this.pendingCreates.shift();
+    if (next) this.sendCreate(next);
+  }
+
   private pruneTracks(latest: string): void {
     if (this.responses.size <= 8) return;
     for (const id of this.responses.keys()) {
@@ -275,6 +298,7 @@ export class OpenAIRealtimeProvider extends JsonSocket implements RealtimeProvid
 
   protected override onClosed(): void {
     this.activeResponse = undefined;
+    this.pendingCreate = undefined;
     this.pendingCreates.length = 0;
   }
 }
