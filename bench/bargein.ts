@@ -110,10 +110,16 @@ async function episodeRun(
   const tracesBefore = h.traces.length;
   const truncsBefore = h.cloud.sent('conversation.item.truncate').length;
   const firstAudios = () => h.traces.slice(tracesBefore).filter((x) => x.type === 'agent.first_audio');
+  // Start from quiet (a Live double may still be answering a stray turn), and ask again if the
+  // model did not take the prompt (Live ignores it while it is speaking).
+  await h.until(() => h.session.engine.state === 'idle', 15_000);
   const promptAt = h.sample;
-  h.session.keeper.current?.prompt('Now say your next line.');
-  if (!(await h.until(() => firstAudios().length > 0, 4000)))
-    throw new Error(`episode ${i}: the agent never spoke`);
+  let spoke = false;
+  for (let attempt = 0; attempt < 3 && !spoke; attempt++) {
+    h.session.keeper.current?.prompt('Now say your next line.');
+    spoke = await h.until(() => firstAudios().length > 0, 4000);
+  }
+  if (!spoke) throw new Error(`episode ${i}: the agent never spoke`);
   await h.until(() => firstAudibleFrom(h, promptAt) >= 0, 500);
   const agentStart = firstAudibleFrom(h, promptAt);
   const since = (type: string) => h.traces.slice(tracesBefore).filter((x) => x.type === type);
