@@ -20,8 +20,10 @@ import { Redactor } from '../observability/redaction.js';
 import type { LinkSignals } from '../offline/link-health.js';
 import { watchProvider } from '../offline/provider-watch.js';
 import type { Component, ComponentContext, ComponentHealth } from '../supervisor/component.js';
+import { conversationLockFor } from '../supervisor/conversation-lock.js';
 import type { ToolRunner } from '../tools/runner.js';
 import { buildToolRunner } from '../tools/setup.js';
+import { ConversationActivityLock } from './activity-lock.js';
 import type { EngineTrace } from './engine.js';
 import { ConversationSession } from './session.js';
 import { SessionTraceRecorder, storeSummary } from './session-trace.js';
@@ -75,6 +77,7 @@ export class ConversationComponent implements Component {
   private readonly counts = { bargeIns: 0, falseStops: 0, backchannels: 0, turns: 0 };
   private unsub: Array<() => void> = [];
   private recorder?: SessionTraceRecorder;
+  private activity?: ConversationActivityLock;
 
   constructor(private readonly opts: ConversationComponentOptions = {}) {}
 
@@ -94,7 +97,12 @@ export class ConversationComponent implements Component {
     const device = this.opts.device ?? ctx.lookup<Component & { device?: AudioDevice }>('audio')?.device;
     if (!device) throw new Error('no audio device (is the audio component running?)');
     // Loaded only when a cloud session will run: onnxruntime is heavy for a terminal without one.
-    const frontend = this.opts.frontend ?? new (await import('../frontend/pipeline.js')).FrontendPipeline();
+    const frontend =
+      this.opts.frontend ??
+      (await (async () => {
+        const { FrontendPipeline, frontendOptionsFromConfig } = await import('../frontend/pipeline.js');
+        return new FrontendPipeline(frontendOptionsFromConfig(cfg.frontend));
+      })());
     const offline = ctx.lookup<OfflineLike>('offline');
     const stateDir = resolveStateDir(cfg.supervisor.stateDir, process.env);
     const redactor = new Redactor();
@@ -121,6 +129,13 @@ export class ConversationComponent implements Component {
       },
     );
     this.recorder = recorder;
+    // The lock that keeps an update's reboot or a remote restart from cutting a person off.
+    const lock = conversationLockFor(ctx.bus);
+    const activity = new ConversationActivityLock(
+      (reason) => lock.acquire(reason),
+      cfg.conversation.lockIdleS * 1000,
+    );
+    this.activity = activity;
     const create = () => {
       const p = (this.opts.createProvider ?? providerFromConfig)(cfg);
       // Link health (offline flow) sees every event and every connect attempt of every session.
@@ -156,9 +171,10 @@ export class ConversationComponent implements Component {
         else if (e.type === 'error')
           ctx.logger.warn({ code: e.code, message: e.message }, 'server error event');
       },
-      onFrontendFrame: offline
-        ? (f) => offline.feedCleanFrame(f.clean, frontend.rate, f.nearEndLikely, f.speechStart)
-        : undefined,
+      onFrontendFrame: (f) => {
+        if (f.speechStart) activity.touch(performance.now());
+        offline?.feedCleanFrame(f.clean, frontend.rate, f.nearEndLikely, f.speechStart);
+      },
     });
     this.session = session;
     this.unsub.push(
@@ -169,6 +185,7 @@ export class ConversationComponent implements Component {
     );
     session.start();
     ctx.every('session', 1000, () => {
+      activity.tick(performance.now());
       session.tick();
       recorder.tick(session.stats.frames);
       this.summary = `${cfg.cloud.provider} ${this.linkUp ? 'up' : 'down'}, ${this.counts.turns} turns, ${this.counts.bargeIns} barge-ins`;
@@ -179,6 +196,7 @@ export class ConversationComponent implements Component {
   /** `liveOffline`: the offline component when the model takes turns itself (GPT-Live). */
   private trace(ctx: ComponentContext, t: EngineTrace, liveOffline?: OfflineLike): void {
     this.recorder?.engine(t);
+    this.activity?.touch(performance.now());
     if (t.type === 'bargein.confirmed') this.counts.bargeIns++;
     if (t.type === 'bargein.released')
       this.counts[t.kind === 'backchannel' ? 'backchannels' : 'falseStops']++;
@@ -191,6 +209,8 @@ export class ConversationComponent implements Component {
   }
 
   async stop(): Promise<void> {
+    this.activity?.dispose();
+    this.activity = undefined;
     for (const u of this.unsub.splice(0)) u();
     this.tools?.cancelPending();
     this.recorder?.flush();

@@ -33,5 +33,10 @@ export const conversationSchema = z
         deviceAheadMs: z.number().int().min(10).max(500).default(40),
       })
       .prefault({}),
+    /**
+     * A conversation holds the conversation lock (no update reboot, no remote restart) until nothing
+     * conversational has happened for this long: a customer reading the menu is still there.
+     */
+    lockIdleS: z.number().min(1).max(600).default(30),
   })
   .prefault({});
