@@ -43,13 +43,23 @@ export class SessionKeeper {
   private generation = 0;
   private readonly backoff: Backoff;
   private timer?: NodeJS.Timeout;
+  /** A (re)connect is scheduled and has not fired yet. */
+  private retryPending = false;
   private stopped = true;
   private connecting = false;
   private connectedAt = 0;
   private expiresAt?: number;
   private readonly history: HistoryLine[] = [];
   private readonly listeners = new Set<(e: KeeperEvent) => void>();
-  readonly stats = { connects: 0, failures: 0, rotations: 0, reconnects: 0, ignored: 0, lastDelayMs: 0 };
+  readonly stats = {
+    connects: 0,
+    failures: 0,
+    rotations: 0,
+    reconnects: 0,
+    recycles: 0,
+    ignored: 0,
+    lastDelayMs: 0,
+  };
 
   constructor(private readonly o: KeeperOptions) {
     this.backoff = new Backoff({ initialMs: o.backoff.initialMs, maxMs: o.backoff.maxMs, random: o.random });
@@ -117,6 +127,18 @@ export class SessionKeeper {
       atTurnBoundary,
     });
     if (d === 'rotate') void this.connect('rotate');
+  }
+
+  /**
+   * Link health says the session is dead although its socket never closed (a black-holed TCP
+   * connection can stay "open" for minutes): start a replacement in the background, with backoff.
+   * The old session stays attached until the new one is up (then it is closed), so nothing of it
+   * plays afterwards and nothing is lost if the old link was only slow.
+   */
+  recycle(): void {
+    if (this.stopped || this.connecting || this.retryPending) return;
+    this.stats.recycles++;
+    this.scheduleRetry('retry');
   }
 
   private startOptions(): SessionStartOptions {
@@ -204,6 +226,10 @@ export class SessionKeeper {
     // An expired session is normal: reconnect at once (first delay only); failures back off.
     const delay = this.backoff.next();
     this.stats.lastDelayMs = delay;
-    this.timer = setTimeout(() => void this.connect(why), delay);
+    this.retryPending = true;
+    this.timer = setTimeout(() => {
+      this.retryPending = false;
+      void this.connect(why);
+    }, delay);
   }
 }

@@ -179,6 +179,11 @@ export class ConversationComponent implements Component {
     this.session = session;
     this.unsub.push(
       ctx.bus.on('offline.mode', ({ mode }) => session.setCloudActive(mode === 'cloud')),
+      // A silent link whose socket never closed: link health notices in ≤ 2 s; the keeper then
+      // builds a replacement session in the background (with backoff) for when the network is back.
+      ctx.bus.on('offline.link', ({ state }) => {
+        if (state === 'offline') session.keeper.recycle();
+      }),
       ctx.bus.on('offline.resume', ({ history }) => {
         for (const h of history) session.keeper.remember(h);
       }),
