@@ -30,7 +30,10 @@ export interface Services {
   /** Access to other components by name, for the few that must call each other directly. */
   lookup: <T extends Component>(name: string) => T | undefined;
   /** The supervisor's component table (state, health, restarts) — for fleet health reports. */
-  componentHealth?: () => Record<string, ComponentHealth & { state: ComponentState; restarts: number; lastError?: string }>;
+  componentHealth?: () => Record<
+    string,
+    ComponentHealth & { state: ComponentState; restarts: number; lastError?: string }
+  >;
 }
 
 export interface LoopHandle {
