@@ -20,7 +20,8 @@ fi
 
 # npm ci when the lockfile changed since the last install; the marker keeps re-runs fast.
 if [ ! -f node_modules/.voiceterm-lock ] || ! cmp -s package-lock.json node_modules/.voiceterm-lock; then
-  npm ci --no-audit --no-fund
+  # onnxruntime-node: CPU only; its postinstall would fetch CUDA libraries (also set in .npmrc).
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
   cp package-lock.json node_modules/.voiceterm-lock
 fi
 npm run build --silent
