@@ -28,9 +28,9 @@ export function boardDir(name: string): string {
   return join(appRoot(), 'board', name);
 }
 
-type Tree = Record<string, unknown>;
+export type Tree = Record<string, unknown>;
 
-function isTree(v: unknown): v is Tree {
+export function isTree(v: unknown): v is Tree {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -63,7 +63,8 @@ export function readYamlFile(path: string): Tree {
   return value;
 }
 
-function setPath(tree: Tree, path: string, value: unknown): void {
+/** Set a dotted path in a plain tree, creating mappings on the way. */
+export function setPath(tree: Tree, path: string, value: unknown): void {
   const parts = path.split('.');
   let node = tree;
   for (const p of parts.slice(0, -1)) {

@@ -4,13 +4,9 @@
  * live and those the schema marks restart-required. Nothing is applied when validation fails.
  */
 import { ConfigError } from '../../config/errors.js';
-import { deepMerge, validateConfig } from '../../config/load.js';
+import { deepMerge, isTree, setPath, type Tree, validateConfig } from '../../config/load.js';
 import { listKeys } from '../../config/meta.js';
 import { type Config, configSchema } from '../../config/schema.js';
-
-type Tree = Record<string, unknown>;
-
-const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Leaf paths of a partial tree: `{a:{b:1,c:[2]}}` → ['a.b', 'a.c']. */
 export function leafPaths(tree: Tree, prefix = ''): string[] {
@@ -30,16 +26,6 @@ export function getPath(tree: unknown, path: string): unknown {
     node = node[p];
   }
   return node;
-}
-
-export function setPath(tree: Tree, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let node = tree;
-  for (const p of parts.slice(0, -1)) {
-    if (!isTree(node[p])) node[p] = {};
-    node = node[p] as Tree;
-  }
-  node[parts[parts.length - 1]] = value;
 }
 
 const RESTART = new Map(listKeys(configSchema).map((k) => [k.path, k.restart === true]));
