@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { stopbandRejectionDb } from '../../src/audio/resample/measure.js';
+import { RATE_PAIRS, stopbandRejectionDb } from '../../src/audio/resample/measure.js';
 import { Resampler, resampleSignal } from '../../src/audio/resample/polyphase.js';
 
-const PAIRS: Array<[number, number]> = [
-  [16000, 24000],
-  [24000, 16000],
-  [16000, 48000],
-  [48000, 16000],
-  [24000, 48000],
-  [48000, 24000],
-];
+const PAIRS = RATE_PAIRS;
 
 function sine(rate: number, hz: number, n: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / rate));

@@ -4,16 +4,11 @@ import type { RoomDevice } from '../../src/audio/room/room-device.js';
 import type { Notifier } from '../../src/supervisor/notify/notifier.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { testServices } from '../helpers/services.js';
+import { until as untilHelper } from '../helpers/until.js';
 
 const quietNotifier: Notifier = { enabled: false, watchdogMs: undefined, send() {} };
 
-const until = async (cond: () => boolean, ms = 15_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+const until = (cond: () => boolean, ms = 15_000) => untilHelper(cond, ms);
 
 let sup: Supervisor | undefined;
 afterEach(async () => {

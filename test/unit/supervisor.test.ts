@@ -6,6 +6,7 @@ import type { Notifier } from '../../src/supervisor/notify/notifier.js';
 import { statusLine } from '../../src/supervisor/status.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { testServices } from '../helpers/services.js';
+import { until } from '../helpers/until.js';
 
 /** Records what the supervisor would send to systemd (the real socket is tested in integration). */
 class RecordingNotifier implements Notifier {
@@ -41,14 +42,6 @@ class Probe implements Component {
     return { healthy: true, summary: `${this.starts} starts` };
   }
 }
-
-const until = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 let sup: Supervisor | undefined;
 afterEach(async () => {

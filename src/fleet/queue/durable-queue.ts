@@ -34,24 +34,10 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { DRAIN_ORDER, evictableFor, type PriorityClass } from './policy.js';
-import { readQueueDir, segmentName } from './segment-reader.js';
+import { readQueueDir, type StoredRecord, segmentName } from './segment-reader.js';
 
-export interface QueuedMessage {
-  seq: number;
-  /** `<queueId>-<seq>`: the dedupe id, also inside the payload for JSON consumers. */
-  id: string;
-  cls: PriorityClass;
-  topic: string;
-  payload: string;
-  retain: boolean;
-  /** Coalescing key: a newer message with the same key supersedes an unsent older one. */
-  key?: string;
-  /** MQTT 5 correlation data of a command response, base64. */
-  corr?: string;
-  /** Bytes this record takes in its segment (its budget share). */
-  size: number;
-  segment: number;
-}
+/** A message in the queue: exactly what a segment line holds (see StoredRecord). */
+export type QueuedMessage = StoredRecord;
 
 export interface EnqueueRequest {
   cls: PriorityClass;

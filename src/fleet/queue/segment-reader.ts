@@ -16,14 +16,17 @@ export function segmentName(first: number): string {
 
 export interface StoredRecord {
   seq: number;
+  /** `<queueId>-<seq>`: the dedupe id, also inside the payload for JSON consumers. */
   id: string;
   cls: PriorityClass;
   topic: string;
   payload: string;
   retain: boolean;
+  /** Coalescing key: a newer message with the same key supersedes an unsent older one. */
   key?: string;
+  /** MQTT 5 correlation data of a command response, base64. */
   corr?: string;
-  /** Bytes of the line including its newline. */
+  /** Bytes of the line including its newline (its share of the queue budget). */
   size: number;
   segment: number;
 }
