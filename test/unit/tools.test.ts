@@ -184,7 +184,11 @@ describe('ToolRunner', () => {
       ['format_disk', 'deny', 'denied'],
     ]);
     expect(e[0].args.note).toBe('card [card], call [phone]');
-    expect(JSON.stringify(e)).not.toMatch(/4111|555/);
+    // The whole record, not just args: neither number survives anywhere. (Matching bare fragments
+    // like "555" was flaky: hex hashes and timings contain such digit runs by chance.)
+    const all = JSON.stringify(e);
+    expect(all).not.toMatch(/4111[ -]?1111[ -]?1111[ -]?1111/);
+    expect(all).not.toMatch(/415[ -]?555[ -]?0100/);
   });
 
   it('confirm asks first and runs only after a spoken yes; a no declines', async () => {
