@@ -23,6 +23,10 @@ const CARD = /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 // A leading + or digit, then digits with spaces, dots, dashes or parentheses; 7–15 digits in all.
 const PHONE = /(?<![\w+])\+?\(?\d(?:[\d ().-]{5,20})\d(?![\w])/g;
+// Hex digests (sha256, md5, commit ids of 32+ hex characters with at least one letter) are kept
+// whole: their digit runs are often Luhn-valid by chance, and a garbled hash in an OTA failure report
+// is useless to the fleet engineer. No one speaks a 32-character hex string.
+const HEX_DIGEST = /\b((?=[0-9a-f]*[a-f])[0-9a-f]{32,})\b/gi;
 
 function digitCount(s: string): number {
   let n = 0;
@@ -44,6 +48,13 @@ export class Redactor {
   }
 
   redact(text: string): string {
+    // split() with a capturing group puts the digests at the odd indexes.
+    const parts = text.split(HEX_DIGEST);
+    for (let i = 0; i < parts.length; i += 2) parts[i] = this.redactPlain(parts[i]);
+    return parts.join('');
+  }
+
+  private redactPlain(text: string): string {
     let out = text.replace(EMAIL, EMAIL_MARK).replace(CARD, CARD_MARK);
     out = out.replace(PHONE, (m) => {
       const n = digitCount(m);

@@ -25,6 +25,19 @@ describe('Redactor', () => {
     );
   });
 
+  it('keeps hex digests whole, even when they contain a Luhn-valid digit run', () => {
+    const sha = `ab${'4111111111111111'}${'c'.repeat(46)}`;
+    expect(sha).toHaveLength(64);
+    expect(luhnValid('4111111111111111')).toBe(true);
+    expect(r.redact(`bundle ${sha} rejected; card 4111111111111111`)).toBe(
+      `bundle ${sha} rejected; card [card]`,
+    );
+    // a short hex-looking word is not a digest: its digits are still checked
+    expect(r.redact('ref ab4111111111111111')).toBe(
+      'ref ab4111111111111111'.replace('4111111111111111', '[card]'),
+    );
+  });
+
   it('applies configured patterns and walks nested values without touching keys', () => {
     const v = r.redactDeep({
       transcript: ['for order #123 use 4111111111111111'],
