@@ -105,7 +105,8 @@ export class ConversationComponent implements Component {
       })());
     const offline = ctx.lookup<OfflineLike>('offline');
     const stateDir = resolveStateDir(cfg.supervisor.stateDir, process.env);
-    const redactor = new Redactor();
+    // The operator's extra patterns (fleet.redaction) apply to the audit log as they do to telemetry.
+    const redactor = new Redactor({ patterns: cfg.fleet.redaction.patterns });
     const tools = buildToolRunner(cfg.tools, {
       auditDir: cfg.tools.audit.dir || join(stateDir, 'audit'),
       redact: (v) => redactor.redactDeep(v),

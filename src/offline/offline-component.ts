@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AudioDevice, FramePair } from '../audio/device.js';
 import { type DialogFlowConfig, dialogFlowSchema, type OfflineConfig } from '../config/sections/offline.js';
+import { Redactor } from '../observability/redaction.js';
 import type { Component, ComponentContext, ComponentHealth } from '../supervisor/component.js';
 import { conversationLockFor, type ReleaseFn } from '../supervisor/conversation-lock.js';
 import { DEFAULT_FLOWS } from './default-flows.js';
@@ -59,6 +60,7 @@ export class OfflineComponent implements Component {
   readonly name = 'offline';
   private ctx?: ComponentContext;
   private cfg?: OfflineConfig;
+  private redactor?: Redactor;
   private link?: LinkHealth;
   private verdict: LinkVerdict = { state: 'offline', reason: 'not started' };
   private mode: OfflineMode = 'cloud';
@@ -146,6 +148,7 @@ export class OfflineComponent implements Component {
     this.ctx = ctx;
     const cfg = ctx.config.offline;
     this.cfg = cfg;
+    this.redactor = new Redactor({ patterns: ctx.config.fleet.redaction.patterns });
     this.problems = [];
     this.killStore = new KillSwitchStore(ctx.config.supervisor.stateDir || join(tmpdir(), 'voiceterm-state'));
     if (this.killStore.loadError)
@@ -300,7 +303,8 @@ export class OfflineComponent implements Component {
   private utterance(text: string): void {
     const ctx = this.ctx;
     if (!ctx || this.mode !== 'offline') return;
-    ctx.logger.info({ text }, 'offline: heard');
+    // What a customer says can hold a card or phone number: the journal gets it redacted.
+    ctx.logger.info({ text: this.redactor?.redact(text) }, 'offline: heard');
     this.lastActivity = this.now();
     // Someone talks to an offline terminal that was silent: the flow starts (its prompt is cut at
     // once if what they said already answers it).
