@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { applyEnv, deepMerge, loadConfig, resolveStateDir } from '../../src/config/load.js';
 import { maskSecrets } from '../../src/config/mask.js';
@@ -9,6 +9,7 @@ import { keyInfo, listKeys } from '../../src/config/meta.js';
 import { configSchema } from '../../src/config/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vt-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);
@@ -105,7 +106,7 @@ describe('config loading', () => {
   });
 
   it('merges the persisted remote overlay, and ignores it with a warning when invalid', () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'vt-state-'));
+    const stateDir = mkdtempSync(join(dir, 'state-'));
     const site = file('site-state.yaml', `supervisor:\n  stateDir: ${stateDir}\ndevice:\n  name: site\n`);
     writeFileSync(join(stateDir, 'remote-config.yaml'), 'device:\n  name: remote\n');
     expect(loadConfig({ file: site, env: {} }).config.device.name).toBe('remote');
