@@ -47,6 +47,8 @@ export type ProviderEvent =
   | { type: 'error'; code: string; message: string }
   /** Something the server sent that we could not parse or do not know; logged and skipped. */
   | { type: 'ignored'; reason: string; raw: string }
+  /** A WebSocket ping went out / its pong came back (link health; no protocol meaning). */
+  | { type: 'keepalive'; signal: 'ping' | 'pong' }
   | { type: 'closed'; reason: CloseReason; code?: number; detail?: string };
 
 export type ProviderListener = (event: ProviderEvent) => void;

@@ -13,6 +13,14 @@ export interface EndpointOptions {
   auth: 'bearer' | 'azure-api-key';
   apiKey: string;
   connectTimeoutMs?: number;
+  /**
+   * WebSocket ping every this many ms while open (0 = none). A half-open TCP connection (NAT
+   * timeout, tunnel gone) closes nothing, so without pings a dead link is only noticed when an
+   * answer fails to come. Each ping and pong is reported as a `keepalive` event (link health).
+   */
+  pingIntervalMs?: number;
+  /** No pong for this long → the socket is terminated and reported `dropped` (backstop; 0 = never). */
+  deadAfterMs?: number;
 }
 
 export function authHeaders(opts: EndpointOptions): Record<string, string> {
@@ -40,6 +48,9 @@ export abstract class JsonSocket {
   protected expiredSeen = false;
   private closedEmitted = false;
   private closingByUs = false;
+  private keepalive?: ReturnType<typeof setInterval>;
+  /** Why we terminated the socket ourselves (dead peer), for the `closed` event's detail. */
+  private deadReason?: string;
 
   constructor(protected readonly endpoint: EndpointOptions) {}
 
@@ -61,6 +72,7 @@ export abstract class JsonSocket {
     this.closedEmitted = false;
     this.closingByUs = false;
     this.expiredSeen = false;
+    this.deadReason = undefined;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const ws = new WebSocket(url, {
@@ -91,6 +103,7 @@ export abstract class JsonSocket {
       );
       ws.on('error', (err) => fail(err));
       ws.on('open', () => {
+        this.startKeepalive(ws);
         try {
           onOpen();
         } catch (err) {
@@ -122,6 +135,7 @@ export abstract class JsonSocket {
         }
       });
       ws.on('close', (code, reason) => {
+        this.stopKeepalive();
         if (!settled) fail(new Error(`closed ${code} ${reason.toString()} before the session started`));
         if (this.ws === ws) this.ws = undefined;
         if (this.closedEmitted) return;
@@ -131,13 +145,47 @@ export abstract class JsonSocket {
           type: 'closed',
           reason: this.closingByUs ? 'client' : closeReasonOf(code, this.expiredSeen),
           code,
-          detail: reason.toString(),
+          detail: this.deadReason ?? reason.toString(),
         });
       });
     });
   }
 
   private readyHook?: () => void;
+
+  private startKeepalive(ws: WebSocket): void {
+    const every = this.endpoint.pingIntervalMs ?? 0;
+    if (every <= 0) return;
+    const deadAfter = this.endpoint.deadAfterMs ?? 0;
+    let unansweredSince: number | undefined;
+    ws.on('pong', () => {
+      unansweredSince = undefined;
+      this.emit({ type: 'keepalive', signal: 'pong' });
+    });
+    this.stopKeepalive();
+    this.keepalive = setInterval(() => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      const now = performance.now();
+      if (deadAfter > 0 && unansweredSince !== undefined && now - unansweredSince >= deadAfter) {
+        this.deadReason = `no pong for ${Math.round(now - unansweredSince)} ms`;
+        ws.terminate(); // 'close' follows with 1006 → reported as dropped; the keeper reconnects
+        return;
+      }
+      try {
+        ws.ping();
+      } catch {
+        return; // closing under us: 'close' reports it
+      }
+      unansweredSince ??= now;
+      this.emit({ type: 'keepalive', signal: 'ping' });
+    }, every);
+    this.keepalive.unref?.();
+  }
+
+  private stopKeepalive(): void {
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.keepalive = undefined;
+  }
 
   /** Called by the adapter when the server confirmed the session. */
   protected markReady(): void {

@@ -57,6 +57,8 @@ export function providerFromConfig(config: Config): RealtimeProvider {
     auth: c.auth,
     apiKey: c.apiKey,
     connectTimeoutMs: c.connectTimeoutMs,
+    pingIntervalMs: c.keepalive.pingIntervalMs,
+    deadAfterMs: c.keepalive.deadAfterMs,
   };
   if (c.provider === 'gpt-live')
     return new GptLiveProvider({ ...endpoint, model: c.liveModel, voice: c.voice, rate: c.liveRate });

@@ -6,8 +6,8 @@
  *   const provider = watchProvider(rawProvider, offline.linkSignals);
  *
  * For GPT-Live (the model decides turns, commitTurn is a no-op), the duplex engine's end of a
- * customer turn should call `signals.responseExpected()` itself. WebSocket pings are separate:
- * attachWebSocketProbe() on the provider's socket, or any pings the adapter sends → pingSent/pong.
+ * customer turn should call `signals.responseExpected()` itself. The adapters' WebSocket pings
+ * (cloud.keepalive) arrive as `keepalive` events → pingSent/pong.
  */
 import type { ProviderEvent, RealtimeProvider, SessionStartOptions } from '../cloud/provider.js';
 import type { LinkSignals } from './link-health.js';
@@ -23,6 +23,10 @@ export function providerEventToSignals(e: ProviderEvent, s: LinkSignals, now: nu
       break;
     case 'response.done':
       s.responseDone(now);
+      break;
+    case 'keepalive':
+      if (e.signal === 'ping') s.pingSent(now);
+      else s.pong(now);
       break;
     case 'closed':
       if (e.reason !== 'client') s.closed(now, `${e.reason}${e.code ? ` (${e.code})` : ''}`);

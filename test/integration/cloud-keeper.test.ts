@@ -9,6 +9,8 @@ import { OpenAIRealtimeProvider } from '../../src/cloud/openai-realtime/adapter.
 import { type KeeperEvent, SessionKeeper } from '../../src/cloud/session-keeper.js';
 import { configSchema } from '../../src/config/schema.js';
 import { ConversationComponent } from '../../src/conversation/component.js';
+import { LinkHealth } from '../../src/offline/link-health.js';
+import { providerEventToSignals } from '../../src/offline/provider-watch.js';
 
 let cloud: LoopbackCloud;
 let baseUrl: string;
@@ -77,6 +79,71 @@ describe('SessionKeeper', () => {
 });
 
 describe('conversation component', () => {
+  it('pings find a black-holed link between turns: link health goes offline, the socket is dropped and rebuilt', async () => {
+    const hole = new LoopbackCloud({ apiKey: 'k' });
+    const url = await hole.start();
+    const t0 = performance.now();
+    const link = new LinkHealth(
+      {
+        pongTimeoutMs: 1200,
+        silentServerMs: 1500,
+        slowResponseMs: 4000,
+        slowResponsesOffline: 2,
+        reconnectGraceMs: 1000,
+        recoverAfterMs: 500,
+      },
+      t0,
+    );
+    const events: KeeperEvent[] = [];
+    const keeper = new SessionKeeper({
+      create: () => {
+        const p = new OpenAIRealtimeProvider({
+          baseUrl: url,
+          auth: 'bearer',
+          apiKey: 'k',
+          model: 'gpt-realtime',
+          voice: 'marin',
+          pingIntervalMs: 100,
+          deadAfterMs: 1500,
+        });
+        p.on((e) => providerEventToSignals(e, link, performance.now()));
+        return p;
+      },
+      instructions: 'x',
+      tools: [],
+      backoff: { initialMs: 50, maxMs: 200 },
+      capMs: 3_600_000,
+      rotateMarginMs: 60_000,
+      hardMarginMs: 1000,
+      historyLines: 5,
+    });
+    keeper.on((e) => events.push(e));
+    keeper.start();
+    try {
+      await until(() => keeper.current !== undefined);
+      await until(() => events.some((e) => e.type === 'keepalive' && e.signal === 'pong'));
+      await until(() => link.evaluate(performance.now()).state === 'online');
+      // The network goes dark: nothing closes, no event is due — only the pings can tell.
+      hole.goSilent(true);
+      const dark = performance.now();
+      await until(() => link.evaluate(performance.now()).state === 'offline', 5000);
+      const noticedMs = performance.now() - dark;
+      expect(link.evaluate(performance.now()).reason).toMatch(/no pong for \d+ ms/);
+      expect(noticedMs).toBeGreaterThanOrEqual(1200);
+      await until(() => events.some((e) => e.type === 'closed'), 5000);
+      const closed = events.find((e) => e.type === 'closed');
+      expect(closed).toMatchObject({ reason: 'dropped', detail: expect.stringMatching(/no pong for/) });
+      // The service answers again: a fresh session, pongs flow, health recovers.
+      hole.goSilent(false);
+      await until(() => events.filter((e) => e.type === 'link' && e.up).length >= 2, 8000);
+      await until(() => link.evaluate(performance.now()).state === 'online', 5000);
+      expect(hole.sessions.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await keeper.stop();
+      await hole.stop();
+    }
+  });
+
   it('with cloud.provider none it connects nowhere and reports so', async () => {
     const config = configSchema.parse({});
     expect(config.cloud.provider).toBe('none');

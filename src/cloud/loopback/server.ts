@@ -54,7 +54,8 @@ export class LoopbackCloud {
 
   /** Starts listening on a free port; resolves to the base URL (ws://127.0.0.1:PORT/v1). */
   async start(): Promise<string> {
-    const wss = new WebSocketServer({ noServer: true });
+    // Pongs are ours to send: a silent (black-holed) service answers no pings either.
+    const wss = new WebSocketServer({ noServer: true, autoPong: false });
     this.wss = wss;
     const http = createServer((_req, res) => {
       res.writeHead(426).end('WebSocket only');
@@ -121,6 +122,9 @@ export class LoopbackCloud {
       }
       if (typeof e !== 'object' || e === null || typeof (e as { type?: unknown }).type !== 'string') return;
       sim.onEvent(e as Record<string, unknown> & { type: string });
+    });
+    ws.on('ping', (data) => {
+      if (!this.script.silent) ws.pong(data);
     });
     ws.on('close', () => {
       sim.closed();

@@ -24,6 +24,17 @@ export const cloudSchema = z
     transcriptionModel: z.string().default('gpt-4o-mini-transcribe'),
     /** Socket open + session confirmed within this, else the attempt counts as failed. */
     connectTimeoutMs: z.number().int().min(500).max(60_000).default(5000),
+    /**
+     * WebSocket pings, so a dead link is noticed between turns too (link health: offline.link
+     * pongTimeoutMs). deadAfterMs: no pong for this long drops the socket and reconnects even without
+     * the offline flow. 0 turns either off.
+     */
+    keepalive: z
+      .strictObject({
+        pingIntervalMs: z.number().int().min(0).max(60_000).default(500),
+        deadAfterMs: z.number().int().min(0).max(600_000).default(5000),
+      })
+      .prefault({}),
     /** Reconnect backoff (exponential, full jitter). */
     reconnect: z
       .strictObject({
