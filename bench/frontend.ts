@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- frontend [--quick] [--seeds 1,2] [--cases 12] [--models DIR]`
  *
- * Runs the front-end (ours), SpeexDSP (MDF + preprocessor, compiled here against libspeexdsp-dev) and
- * no AEC over a seeded synthetic corpus (bench/corpus/), and prints one JSON object keyed by system.
+ * Runs the front-end (ours), SpeexDSP (MDF + preprocessor, compiled here against libspeexdsp-dev), WebRTC
+ * AudioProcessing 0.3 (AEC2 + NS, compiled against libwebrtc-audio-processing-dev) and no AEC over a seeded
+ * synthetic corpus (bench/corpus/), and prints one JSON object keyed by system.
  * Echo metrics (ERLE, double-talk SDR, convergence) come from each case's noise-free twin; barge-in
  * metrics from the noisy mix. The same barge-in rule (Silero on the output) scores the references;
  * ours uses the pipeline's own echo-aware decision. Definitions: src/frontend/README.md.
@@ -22,9 +23,21 @@ import {
   scoreBargeIns,
   sdrDoubleTalkDb,
 } from './corpus/metrics.js';
-import { buildSpeex, cleanupSpeex, runOurs, runSpeex, type SystemRun, vadStarts } from './corpus/systems.js';
+import {
+  buildSpeex,
+  buildWebrtc,
+  cleanupRunners,
+  runOurs,
+  runSpeex,
+  runWebrtc,
+  type SystemRun,
+  vadStarts,
+  type WebrtcOptions,
+} from './corpus/systems.js';
 
 const SPEEX_TAIL = 4096; // 256 ms, Speex's usual order of magnitude for a room
+// the library's default levels, extended filter + delay-agnostic; delay 0: mic and ref arrive aligned
+const WEBRTC: WebrtcOptions = { aecLevel: 'moderate', nsLevel: 'moderate', delayMs: 0 };
 
 interface CaseResult {
   erle: number;
@@ -49,8 +62,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const pipe = new FrontendPipeline({ modelsDir: dir });
   const vad = new SileroVad(dir);
   const speex = buildSpeex();
-  const systems = ['ours', 'speex', 'none'] as const;
-  const results: Record<string, Record<number, CaseResult[]>> = { ours: {}, speex: {}, none: {} };
+  const webrtc = buildWebrtc();
+  const systems = ['ours', 'speex', 'webrtc', 'none'] as const;
+  const results: Record<string, Record<number, CaseResult[]>> = { ours: {}, speex: {}, webrtc: {}, none: {} };
 
   for (const seed of seeds) {
     for (const s of systems) results[s][seed] = [];
@@ -63,6 +77,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         speex: {
           clean: runSpeex(speex, c.micNoNoise, c.ref, SPEEX_TAIL),
           noisy: runSpeex(speex, c.mic, c.ref, SPEEX_TAIL),
+        },
+        webrtc: {
+          clean: runWebrtc(webrtc, c.micNoNoise, c.ref, WEBRTC),
+          noisy: runWebrtc(webrtc, c.mic, c.ref, WEBRTC),
         },
         none: {
           clean: { out: c.micNoNoise, starts: [], procS: 0, cpuS: 0 },
@@ -134,11 +152,12 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     ours_frame_ms_p50: Math.round(st.procMsP50 * 1000) / 1000,
     ours_frame_ms_p95: Math.round(st.procMsP95 * 1000) / 1000,
     speex_tail_samples: SPEEX_TAIL,
+    webrtc: WEBRTC,
     load_avg_1m: Math.round(loadavg()[0] * 100) / 100,
-    note: 'x_realtime = audio s per CPU s on one core (ours: AEC+VAD+decision through onnxruntime-node; speex: AEC+preprocessor in C, no VAD). ERLE/SDR on noise-free twins.',
+    note: 'x_realtime = audio s per CPU s on one core (ours: AEC+VAD+decision through onnxruntime-node; speex: AEC+preprocessor in C, webrtc: AEC2+NS+HPF in C++, no VAD). ERLE/SDR on noise-free twins.',
   };
   pipe.dispose();
   vad.dispose();
-  cleanupSpeex();
+  cleanupRunners();
   return out;
 }

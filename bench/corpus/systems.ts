@@ -1,6 +1,10 @@
-/** The systems the frontend bench compares: ours (the pipeline), SpeexDSP (C runner), no AEC. */
+/**
+ * The systems the frontend bench compares: ours (the pipeline), SpeexDSP (C runner), WebRTC AudioProcessing
+ * 0.3 (C++ runner), no AEC. The reference runners are compiled here at bench time against Debian's dev
+ * packages; they are never part of the product.
+ */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +71,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 // per process: two bench runs must not share the runner's files
 const work = join(tmpdir(), `voiceterm-bench-frontend-${process.pid}`);
 
-export function cleanupSpeex(): void {
+/** Removes the compiled runners and their scratch files. */
+export function cleanupRunners(): void {
   rmSync(work, { recursive: true, force: true });
 }
 
@@ -84,33 +89,43 @@ function fromS16(b: Buffer): Float32Array {
   return y;
 }
 
+/** A runner's source beside this module (the TypeScript source) or, from dist/bench/corpus, in bench/corpus. */
+function runnerSource(name: string): string {
+  const candidates = [join(here, name), join(here, '../../../bench/corpus', name)];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`${name} not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
 /** Compiles the SpeexDSP runner (libspeexdsp-dev) once per bench run; returns its path. */
 export function buildSpeex(): string {
   mkdirSync(work, { recursive: true });
   const exe = join(work, 'speex_runner');
-  const src = join(here, 'speex_runner.c');
-  // dist/bench/corpus has no .c: look beside the TypeScript source as well
-  const candidates = [src, join(here, '../../../bench/corpus/speex_runner.c')];
-  const found = candidates.find((p) => {
-    try {
-      readFileSync(p);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  if (!found) throw new Error('speex_runner.c not found');
-  execFileSync('gcc', ['-O2', '-o', exe, found, '-lspeexdsp']);
+  execFileSync('gcc', ['-O2', '-o', exe, runnerSource('speex_runner.c'), '-lspeexdsp']);
   return exe;
 }
 
-export function runSpeex(exe: string, mic: Float32Array, ref: Float32Array, tail: number): SystemRun {
+/** Compiles the WebRTC AudioProcessing 0.3 runner (libwebrtc-audio-processing-dev, C++ only) once per bench run. */
+export function buildWebrtc(): string {
+  mkdirSync(work, { recursive: true });
+  const exe = join(work, 'webrtc_runner');
+  const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'webrtc-audio-processing'], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split(/\s+/);
+  execFileSync('g++', ['-O2', '-std=c++11', '-o', exe, runnerSource('webrtc_runner.cc'), ...flags]);
+  return exe;
+}
+
+/** Runs a reference runner over s16 files: it prints "wall_s cpu_s" and writes the output beside them. */
+function runRunner(exe: string, mic: Float32Array, ref: Float32Array, extra: string[]): SystemRun {
   const m = join(work, 'mic.s16');
   const r = join(work, 'ref.s16');
   const o = join(work, 'out.s16');
   writeFileSync(m, toS16(mic));
   writeFileSync(r, toS16(ref));
-  const [secs, cpu] = execFileSync(exe, [m, r, o, String(tail)], { encoding: 'utf8' })
+  const [secs, cpu] = execFileSync(exe, [m, r, o, ...extra], { encoding: 'utf8' })
     .trim()
     .split(/\s+/)
     .map(Number);
@@ -118,4 +133,20 @@ export function runSpeex(exe: string, mic: Float32Array, ref: Float32Array, tail
   const full = new Float32Array(mic.length);
   full.set(out.subarray(0, mic.length));
   return { out: full, starts: [], procS: secs, cpuS: cpu };
+}
+
+export function runSpeex(exe: string, mic: Float32Array, ref: Float32Array, tail: number): SystemRun {
+  return runRunner(exe, mic, ref, [String(tail)]);
+}
+
+/** How the WebRTC reference is configured (see webrtc_runner.cc): AEC2 suppression and NS levels. */
+export interface WebrtcOptions {
+  aecLevel: 'low' | 'moderate' | 'high';
+  nsLevel: 'low' | 'moderate' | 'high' | 'veryhigh';
+  /** Reported render→capture delay: 0, mic and ref arrive sample-aligned from the audio engine. */
+  delayMs: number;
+}
+
+export function runWebrtc(exe: string, mic: Float32Array, ref: Float32Array, o: WebrtcOptions): SystemRun {
+  return runRunner(exe, mic, ref, [o.aecLevel, o.nsLevel, String(o.delayMs)]);
 }
