@@ -31,7 +31,10 @@ export interface OutageOptions {
 
 export interface OutageResult {
   events_sent: number;
+  /** Distinct events received (each counted once). */
   events_received: number;
+  /** Deliveries in all, duplicates included (at-least-once over QoS 1 and a crash). */
+  deliveries: number;
   lost: number;
   duplicates: number;
   out_of_order: number;
@@ -260,6 +263,7 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
     return {
       events_sent: sent,
       events_received: seenN.size,
+      deliveries: received,
       lost,
       duplicates,
       out_of_order: outOfOrder,

@@ -51,7 +51,6 @@ export class FleetComponent implements Component {
   private pub?: FleetPublisher;
   private queue?: DurableQueue;
   private link?: FleetLink;
-  private drainer?: Drainer;
   private broker?: EmbeddedBroker;
   private topics?: TopicNames;
   private redactor = new Redactor();
@@ -176,7 +175,6 @@ export class FleetComponent implements Component {
       { perS: cfg.queue.drainPerS, inflight: cfg.queue.inflight },
       ctx.fail,
     );
-    this.drainer = drainer;
     pub.onEnqueue = () => drainer.pump();
     link.onOnline = () => {
       ctx.bus.emit('fleet.link', { state: 'online' });

@@ -64,7 +64,7 @@ const unit = parseUnit(readFileSync(UNIT, 'utf8'));
 const service = unit.get('Service')!;
 const one = (key: string) => {
   const v = service.get(key);
-  if (!v || v.length !== 1) throw new Error(`[Service] ${key}= expected exactly once`);
+  if (v?.length !== 1) throw new Error(`[Service] ${key}= expected exactly once`);
   return v[0];
 };
 
