@@ -87,6 +87,11 @@ export interface RealtimeProvider {
   sendToolResult(callId: string, output: string): void;
   /** Have the agent say something now (asking for a confirmation, announcing a failure). */
   prompt(instruction: string): void;
+  /**
+   * Lines the model did not hear (e.g. the offline flow's exchange while the link was down) added to
+   * the open session's context. Realtime: conversation items; Live (append-only): instructions.
+   */
+  addContext(lines: HistoryLine[]): void;
   close(): Promise<void>;
   readonly connected: boolean;
 }

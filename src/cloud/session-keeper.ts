@@ -110,6 +110,17 @@ export class SessionKeeper {
     while (this.history.length > this.o.historyLines) this.history.shift();
   }
 
+  /**
+   * Lines the model never heard (the offline flow's exchange): remembered for the next session, and
+   * told to the open one at once — a session built while the link was coming back already has its
+   * history, so remembering alone would reach only the session after it.
+   */
+  carryOver(lines: HistoryLine[]): void {
+    for (const l of lines) this.remember(l);
+    const p = this.provider;
+    if (p?.connected) p.addContext(lines.filter((l) => l.text.trim()));
+  }
+
   get carriedHistory(): HistoryLine[] {
     return this.history.map((h) => ({ ...h, text: h.text.trim() }));
   }

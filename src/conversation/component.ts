@@ -187,9 +187,7 @@ export class ConversationComponent implements Component {
       ctx.bus.on('offline.link', ({ state }) => {
         if (state === 'offline') session.keeper.recycle();
       }),
-      ctx.bus.on('offline.resume', ({ history }) => {
-        for (const h of history) session.keeper.remember(h);
-      }),
+      ctx.bus.on('offline.resume', ({ history }) => session.keeper.carryOver(history)),
     );
     session.start();
     ctx.every('session', 1000, () => {

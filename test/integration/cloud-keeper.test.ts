@@ -4,8 +4,10 @@
  * off the network with `cloud.provider: none`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GptLiveProvider } from '../../src/cloud/gpt-live/adapter.js';
 import { LoopbackCloud } from '../../src/cloud/loopback/server.js';
 import { OpenAIRealtimeProvider } from '../../src/cloud/openai-realtime/adapter.js';
+import type { RealtimeProvider } from '../../src/cloud/provider.js';
 import { type KeeperEvent, SessionKeeper } from '../../src/cloud/session-keeper.js';
 import { configSchema } from '../../src/config/schema.js';
 import { ConversationComponent } from '../../src/conversation/component.js';
@@ -141,6 +143,59 @@ describe('conversation component', () => {
     } finally {
       await keeper.stop();
       await hole.stop();
+    }
+  });
+
+  it('lines the model never heard (offline flow) reach the open session at once, and later sessions as history', async () => {
+    const offlineLines = [
+      { role: 'user' as const, text: 'two cheeseburgers please' },
+      { role: 'agent' as const, text: 'Two cheeseburgers. Anything else?' },
+    ];
+    const keeperFor = (create: () => RealtimeProvider) =>
+      new SessionKeeper({
+        create,
+        instructions: 'x',
+        tools: [],
+        backoff: { initialMs: 50, maxMs: 200 },
+        capMs: 3_600_000,
+        rotateMarginMs: 60_000,
+        hardMarginMs: 1000,
+        historyLines: 5,
+      });
+    const endpoint = { baseUrl, auth: 'bearer' as const, apiKey: 'k', voice: 'marin' };
+    const rt = keeperFor(() => new OpenAIRealtimeProvider({ ...endpoint, model: 'gpt-realtime' }));
+    const live = keeperFor(() => new GptLiveProvider({ ...endpoint, model: 'gpt-live-1', rate: 16000 }));
+    rt.start();
+    live.start();
+    try {
+      await until(() => rt.current !== undefined && live.current !== undefined);
+      const rtSession = cloud.sessions.filter((s) => s.api === 'realtime').at(-1)!.id;
+      const liveSession = cloud.sessions.filter((s) => s.api === 'live').at(-1)!.id;
+      rt.carryOver(offlineLines);
+      live.carryOver(offlineLines);
+      await until(() => cloud.sent('conversation.item.create', rtSession).length >= 2);
+      const items = cloud.sent('conversation.item.create', rtSession).map((e) => e.body.item);
+      expect(items).toEqual([
+        {
+          type: 'message',
+          role: 'user',
+          content: [{ type: 'input_text', text: 'two cheeseburgers please' }],
+        },
+        {
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: 'Two cheeseburgers. Anything else?' }],
+        },
+      ]);
+      await until(() => cloud.sent('session.instructions.append', liveSession).length >= 1);
+      const appended = String(cloud.sent('session.instructions.append', liveSession)[0].body.content);
+      expect(appended).toContain('Customer: two cheeseburgers please');
+      expect(appended).toContain('Terminal: Two cheeseburgers. Anything else?');
+      // and the next session starts with them as history
+      expect(rt.carriedHistory).toEqual(offlineLines);
+    } finally {
+      await rt.stop();
+      await live.stop();
     }
   });
 

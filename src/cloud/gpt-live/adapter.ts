@@ -10,7 +10,7 @@
  */
 
 import { base64ToInt16, int16ToBase64 } from '../pcm.js';
-import type { InterruptInfo, RealtimeProvider, SessionStartOptions } from '../provider.js';
+import type { HistoryLine, InterruptInfo, RealtimeProvider, SessionStartOptions } from '../provider.js';
 import { type EndpointOptions, JsonSocket, joinUrl } from '../socket.js';
 import type { LiveClientEvent, LiveSessionStart } from './events.js';
 
@@ -100,6 +100,16 @@ export class GptLiveProvider extends JsonSocket implements RealtimeProvider {
 
   prompt(instruction: string): void {
     this.sendEvent({ type: 'session.instructions.append', content: instruction });
+  }
+
+  /** Live's context is append-only: what the model missed goes in as an instruction. */
+  addContext(lines: HistoryLine[]): void {
+    if (lines.length === 0) return;
+    const said = lines.map((l) => `${l.role === 'user' ? 'Customer' : 'Terminal'}: ${l.text}`).join('\n');
+    this.sendEvent({
+      type: 'session.instructions.append',
+      content: `While you were unreachable, the terminal's offline assistant had this exchange with the customer:\n${said}\nContinue from there.`,
+    });
   }
 
   interrupt(info: InterruptInfo): void {

@@ -17,7 +17,7 @@ import type {
   SessionUpdateEvent,
 } from 'openai/resources/realtime/realtime';
 import { base64ToInt16, int16ToBase64 } from '../pcm.js';
-import type { InterruptInfo, RealtimeProvider, SessionStartOptions } from '../provider.js';
+import type { HistoryLine, InterruptInfo, RealtimeProvider, SessionStartOptions } from '../provider.js';
 import { type EndpointOptions, JsonSocket, joinUrl } from '../socket.js';
 
 export const REALTIME_RATE = 24000;
@@ -89,23 +89,7 @@ export class OpenAIRealtimeProvider extends JsonSocket implements RealtimeProvid
         },
       };
       this.sendEvent(update);
-      for (const line of start.history) {
-        const item: ConversationItemCreateEvent =
-          line.role === 'user'
-            ? {
-                type: 'conversation.item.create',
-                item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: line.text }] },
-              }
-            : {
-                type: 'conversation.item.create',
-                item: {
-                  type: 'message',
-                  role: 'assistant',
-                  content: [{ type: 'output_text', text: line.text }],
-                },
-              };
-        this.sendEvent(item);
-      }
+      for (const line of start.history) this.sendEvent(historyItem(line));
     });
   }
 
@@ -122,6 +106,10 @@ export class OpenAIRealtimeProvider extends JsonSocket implements RealtimeProvid
     const commit: InputAudioBufferCommitEvent = { type: 'input_audio_buffer.commit' };
     this.sendEvent(commit);
     this.createResponse({ type: 'response.create' });
+  }
+
+  addContext(lines: HistoryLine[]): void {
+    for (const line of lines) this.sendEvent(historyItem(line));
   }
 
   prompt(instruction: string): void {
@@ -301,4 +289,17 @@ export class OpenAIRealtimeProvider extends JsonSocket implements RealtimeProvid
     this.pendingCreate = undefined;
     this.pendingCreates.length = 0;
   }
+}
+
+/** A transcript line as a conversation item (history at connect, context added later). */
+function historyItem(line: HistoryLine): ConversationItemCreateEvent {
+  return line.role === 'user'
+    ? {
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: line.text }] },
+      }
+    : {
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: line.text }] },
+      };
 }
