@@ -15,6 +15,8 @@ import { OpenAIRealtimeProvider } from '../cloud/openai-realtime/adapter.js';
 import type { RealtimeProvider } from '../cloud/provider.js';
 import { resolveStateDir } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { ModelFileError } from '../frontend/models.js';
+import type { FrontendPipeline } from '../frontend/pipeline.js';
 import type { FrontendProcessor } from '../frontend/types.js';
 import { Redactor } from '../observability/redaction.js';
 import type { LinkSignals } from '../offline/link-health.js';
@@ -70,6 +72,22 @@ export function providerFromConfig(config: Config): RealtimeProvider {
   });
 }
 
+/**
+ * The front-end with the installed models. A missing or altered model file fails the start with an
+ * error that says "front-end" and names the file: the supervisor reports this component as
+ * "conversation", and the operator must see which part is broken and what to replace.
+ */
+async function loadFrontend(cfg: Config): Promise<FrontendPipeline> {
+  const { FrontendPipeline, frontendOptionsFromConfig } = await import('../frontend/pipeline.js');
+  try {
+    return new FrontendPipeline(frontendOptionsFromConfig(cfg.frontend));
+  } catch (err) {
+    const message = `front-end not loaded: ${(err as Error).message}`;
+    if (err instanceof ModelFileError) throw new ModelFileError(err.file, message);
+    throw new Error(message, { cause: err });
+  }
+}
+
 export class ConversationComponent implements Component {
   readonly name = 'conversation';
   private session?: ConversationSession;
@@ -80,6 +98,8 @@ export class ConversationComponent implements Component {
   private unsub: Array<() => void> = [];
   private recorder?: SessionTraceRecorder;
   private activity?: ConversationActivityLock;
+  /** The front-end this component built (not one passed in): its ONNX sessions are freed on stop. */
+  private ownedFrontend?: FrontendPipeline;
 
   constructor(private readonly opts: ConversationComponentOptions = {}) {}
 
@@ -99,12 +119,11 @@ export class ConversationComponent implements Component {
     const device = this.opts.device ?? ctx.lookup<Component & { device?: AudioDevice }>('audio')?.device;
     if (!device) throw new Error('no audio device (is the audio component running?)');
     // Loaded only when a cloud session will run: onnxruntime is heavy for a terminal without one.
-    const frontend =
-      this.opts.frontend ??
-      (await (async () => {
-        const { FrontendPipeline, frontendOptionsFromConfig } = await import('../frontend/pipeline.js');
-        return new FrontendPipeline(frontendOptionsFromConfig(cfg.frontend));
-      })());
+    let frontend = this.opts.frontend;
+    if (!frontend) {
+      this.ownedFrontend = await loadFrontend(cfg);
+      frontend = this.ownedFrontend;
+    }
     const offline = ctx.lookup<OfflineLike>('offline');
     const stateDir = resolveStateDir(cfg.supervisor.stateDir, process.env);
     // The operator's extra patterns (fleet.redaction) apply to the audit log as they do to telemetry.
@@ -222,6 +241,8 @@ export class ConversationComponent implements Component {
     this.recorder?.flush();
     await this.session?.stop();
     this.session = undefined;
+    this.ownedFrontend?.dispose();
+    this.ownedFrontend = undefined;
   }
 
   health(): ComponentHealth {

@@ -74,9 +74,10 @@ export function loadVerified(
   }
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== entry.sha256) {
+    // Hash prefixes only: this message ends up in the one-line systemd STATUS= (400 characters).
     throw new ModelFileError(
       path,
-      `model file ${path} is altered: sha256 ${sha}, manifest says ${entry.sha256} (run: node models/fetch.mjs)`,
+      `model file ${path} is altered (sha256 ${sha.slice(0, 12)}…, manifest.json says ${entry.sha256.slice(0, 12)}…; run: node models/fetch.mjs)`,
     );
   }
   return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), entry, path };

@@ -59,7 +59,12 @@ export class FrontendPipeline implements FrontendProcessor {
   constructor(opts: FrontendOptions = {}) {
     const dir = opts.modelsDir ?? defaultModelsDir();
     this.aec = new EchoCanceller(dir);
-    this.vad = new SileroVad(dir);
+    try {
+      this.vad = new SileroVad(dir);
+    } catch (err) {
+      this.aec.dispose(); // a failed start is retried: don't leak a native session each time
+      throw err;
+    }
     this.decision = new BargeInDecision({ ...defaultDecisionConfig, ...opts.decision });
     this.frameSamples = this.aec.hop;
     this.farThr = opts.farEndThreshold ?? 1e-6;
