@@ -32,26 +32,32 @@ async function until(cond: () => boolean, ms = 8000): Promise<void> {
   }
 }
 
+const realtimeAt = (url: string, extra: { pingIntervalMs?: number; deadAfterMs?: number } = {}) =>
+  new OpenAIRealtimeProvider({
+    baseUrl: url,
+    auth: 'bearer',
+    apiKey: 'k',
+    model: 'gpt-realtime',
+    voice: 'marin',
+    ...extra,
+  });
+
+const keeperFor = (create: () => RealtimeProvider, maxBackoffMs = 200) =>
+  new SessionKeeper({
+    create,
+    instructions: 'x',
+    tools: [],
+    backoff: { initialMs: 50, maxMs: maxBackoffMs },
+    capMs: 3_600_000,
+    rotateMarginMs: 60_000,
+    hardMarginMs: 1000,
+    historyLines: 5,
+  });
+
 describe('SessionKeeper', () => {
   it('backs off exponentially while refused, then connects; reconnects after session expiry', async () => {
     const events: KeeperEvent[] = [];
-    const keeper = new SessionKeeper({
-      create: () =>
-        new OpenAIRealtimeProvider({
-          baseUrl,
-          auth: 'bearer',
-          apiKey: 'k',
-          model: 'gpt-realtime',
-          voice: 'marin',
-        }),
-      instructions: 'x',
-      tools: [],
-      backoff: { initialMs: 50, maxMs: 400 },
-      capMs: 3_600_000,
-      rotateMarginMs: 60_000,
-      hardMarginMs: 1000,
-      historyLines: 5,
-    });
+    const keeper = keeperFor(() => realtimeAt(baseUrl), 400);
     keeper.on((e) => events.push(e));
     const attemptsBefore = cloud.connectAttempts.length;
     cloud.refuseNext = 4;
@@ -97,27 +103,10 @@ describe('conversation component', () => {
       t0,
     );
     const events: KeeperEvent[] = [];
-    const keeper = new SessionKeeper({
-      create: () => {
-        const p = new OpenAIRealtimeProvider({
-          baseUrl: url,
-          auth: 'bearer',
-          apiKey: 'k',
-          model: 'gpt-realtime',
-          voice: 'marin',
-          pingIntervalMs: 100,
-          deadAfterMs: 1500,
-        });
-        p.on((e) => providerEventToSignals(e, link, performance.now()));
-        return p;
-      },
-      instructions: 'x',
-      tools: [],
-      backoff: { initialMs: 50, maxMs: 200 },
-      capMs: 3_600_000,
-      rotateMarginMs: 60_000,
-      hardMarginMs: 1000,
-      historyLines: 5,
+    const keeper = keeperFor(() => {
+      const p = realtimeAt(url, { pingIntervalMs: 100, deadAfterMs: 1500 });
+      p.on((e) => providerEventToSignals(e, link, performance.now()));
+      return p;
     });
     keeper.on((e) => events.push(e));
     keeper.start();
@@ -151,20 +140,18 @@ describe('conversation component', () => {
       { role: 'user' as const, text: 'two cheeseburgers please' },
       { role: 'agent' as const, text: 'Two cheeseburgers. Anything else?' },
     ];
-    const keeperFor = (create: () => RealtimeProvider) =>
-      new SessionKeeper({
-        create,
-        instructions: 'x',
-        tools: [],
-        backoff: { initialMs: 50, maxMs: 200 },
-        capMs: 3_600_000,
-        rotateMarginMs: 60_000,
-        hardMarginMs: 1000,
-        historyLines: 5,
-      });
-    const endpoint = { baseUrl, auth: 'bearer' as const, apiKey: 'k', voice: 'marin' };
-    const rt = keeperFor(() => new OpenAIRealtimeProvider({ ...endpoint, model: 'gpt-realtime' }));
-    const live = keeperFor(() => new GptLiveProvider({ ...endpoint, model: 'gpt-live-1', rate: 16000 }));
+    const rt = keeperFor(() => realtimeAt(baseUrl));
+    const live = keeperFor(
+      () =>
+        new GptLiveProvider({
+          baseUrl,
+          auth: 'bearer',
+          apiKey: 'k',
+          voice: 'marin',
+          model: 'gpt-live-1',
+          rate: 16000,
+        }),
+    );
     rt.start();
     live.start();
     try {
