@@ -15,8 +15,10 @@ minimum tracking. A double-talk flag (error energy clearly above residual echo +
 end plays) lowers the echo over-estimation so the customer's speech survives; a Wiener gain with
 decision-directed SNR and floors (deep for echo, shallow for noise) gives the output.
 
-All state is passed in and out as tensors (inputs s_*, outputs n_* of the same shapes); aec.json
-lists them with their initial values. Deterministic: same constants, same bytes.
+All state is passed in and out as two packed tensors (inputs s_spec, s_time; outputs n_spec, n_time of
+the same shapes); aec.json lists their parts (rows) with initial values. The graph is shaped for
+onnxruntime's per-call costs (few inputs/outputs, few nodes); the math is what the docstrings say.
+Deterministic: same constants, same bytes.
 
 Run: /usr/bin/python3 models/gen/aec.py   (Debian python3-onnx, python3-numpy)
 """
@@ -79,33 +81,37 @@ def build():
     c = CFG
     f32 = lambda a: np.asarray(a, np.float32)
 
-    mic = g.input("mic", [1, R])
-    ref = g.input("ref", [1, R])
+    # Inputs and outputs are few packed tensors: onnxruntime-node spends ~3 us binding each tensor
+    # of a run, more than most nodes cost. Split/Concat of the packed state is one kernel each.
+    frame = g.input("frame", [1, 2 * R])                                # [mic | ref]
     cidx = g.input("cidx", [NC, 1], onnx.TensorProto.INT64)
-    state = {}
-    def st(name, shape):
-        state[name] = shape
-        return g.input("s_" + name, shape)
-    xprev, Xr, Xi = st("xprev", [1, R]), st("Xr", [P, K]), st("Xi", [P, K])
-    Wr, Wi, Psi, PhiS = st("Wr", [P, K]), st("Wi", [P, K]), st("Psi", [P, K]), st("PhiS", [1, K])
-    eprev, yprev, olap = st("eprev", [1, R]), st("yprev", [1, R]), st("olap", [1, R])
-    Sey_r, Sey_i, Syy_s, See_s = st("Sey_r", [1, K]), st("Sey_i", [1, K]), st("Syy_s", [1, K]), st("See_s", [1, K])
-    Rprev, Nn, GS, dtc = st("Rprev", [1, K]), st("N", [1, K]), st("GS", [1, K]), st("dtc", [1, 1])
-    Pey, Pyy = st("Pey", [1, 1]), st("Pyy", [1, 1])
+    mic, ref = g.split(frame, [R, R], axis=1)
+    # spectral state: rows of K bins; scalars are rows too (one value repeated over the bins)
+    spec = [("Xr", P), ("Xi", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1), ("Sey_i", 1),
+            ("Syy_s", 1), ("See_s", 1), ("Rprev", 1), ("N", 1), ("GS", 1), ("dtc", 1), ("Pey", 1), ("Pyy", 1)]
+    time = [("xprev", 1), ("eprev", 1), ("yprev", 1), ("olap", 1)]         # rows of R samples
+    s_spec = g.input("s_spec", [sum(n for _, n in spec), K])
+    s_time = g.input("s_time", [len(time), R])
+    # the oldest partition of X is split off on its own: the shift below drops it
+    sizes = [n for name, n in spec for n in ((P - 1, 1) if name in ("Xr", "Xi") else (n,))]
+    parts = iter(g.split(s_spec, sizes))
+    Xr_keep, _, Xi_keep, _ = next(parts), next(parts), next(parts), next(parts)
+    Wr, Wi, Psi, PhiS, Sey_r, Sey_i, Syy_s, See_s, Rprev, Nn, GS, dtc, Pey, Pyy = parts
+    xprev, eprev, yprev, olap = g.split(s_time, [1] * len(time))
 
     # ---- stage 1: partitioned-block frequency-domain Kalman filter ----------------------------
     xf = g.concat(xprev, ref, axis=1)                                   # [1,M]
     X0 = g.mm(xf, g.const(f32(np.hstack([C, S]))))                      # [1,2K]
-    X0r, X0i = g.slice(X0, 0, K, axis=1), g.slice(X0, K, 2 * K, axis=1)
-    nXr = g.concat(X0r, g.slice(Xr, 0, P - 1))                          # newest partition first
-    nXi = g.concat(X0i, g.slice(Xi, 0, P - 1))
+    X0r, X0i = g.split(X0, [K, K], axis=1)
+    nXr = g.concat(X0r, Xr_keep)                                        # newest partition first
+    nXi = g.concat(X0i, Xi_keep)
     Yr = g.sum0(g.sub(g.mul(nXr, Wr), g.mul(nXi, Wi)), keep=1)           # [1,K]
     Yi = g.sum0(g.add(g.mul(nXr, Wi), g.mul(nXi, Wr)), keep=1)
     # overlap-save: the last R samples of the circular convolution are the linear ones
     yhat = g.mm(g.concat(Yr, Yi, axis=1), g.const(f32(np.vstack([IC[:, R:], IS[:, R:]]))))  # [1,R]
     e = g.sub(mic, yhat)
     E = g.mm(e, g.const(f32(np.hstack([C[R:], S[R:]]))))                # DFT of [0, e]
-    Er, Ei = g.slice(E, 0, K, axis=1), g.slice(E, K, 2 * K, axis=1)
+    Er, Ei = g.split(E, [K, K], axis=1)
 
     X2 = g.abs2(nXr, nXi)                                               # [P,K]
     # observation noise = error power minus what the filter's own uncertainty explains (R/M of it
@@ -120,11 +126,12 @@ def build():
     uWr = g.add(Wr, g.mul(gain, g.add(g.mul(nXr, Er), g.mul(nXi, Ei))))
     uWi = g.add(Wi, g.mul(gain, g.sub(g.mul(nXr, Ei), g.mul(nXi, Er))))
     # gradient constraint on NC partitions: impulse response beyond R taps is circular garbage
-    Gc = np.vstack([IC[:, :R], IS[:, :R]]) @ np.hstack([C[:R], S[:R]])  # [2K,2K]
+    # (IDFT to the first R taps, then DFT: two [.,R] products, half the work of the [2K,2K] projection)
     sel = g.concat(g.op("GatherND", uWr, cidx), g.op("GatherND", uWi, cidx), axis=1)  # [NC,2K]
-    proj = g.mm(sel, g.const(f32(Gc)))
-    uWr = g.op("ScatterND", uWr, cidx, g.slice(proj, 0, K, axis=1))
-    uWi = g.op("ScatterND", uWi, cidx, g.slice(proj, K, 2 * K, axis=1))
+    taps = g.mm(sel, g.const(f32(np.vstack([IC[:, :R], IS[:, :R]]))))  # [NC,R]
+    projr, proji = g.split(g.mm(taps, g.const(f32(np.hstack([C[:R], S[:R]])))), [K, K], axis=1)
+    uWr = g.op("ScatterND", uWr, cidx, projr)
+    uWi = g.op("ScatterND", uWi, cidx, proji)
     # covariance update, then the prediction step for the next hop
     uPsi = g.mul(Psi, g.sub(g.f(1.0), g.div(g.scale(g.mul(Psi, X2), c["mu"] * R / M), D)))
     uPsi = g.add(uPsi, g.add(g.scale(g.abs2(uWr, uWi), 1 - c["a2"]), g.f(c["q0"])))
@@ -134,8 +141,8 @@ def build():
     Cw = np.hstack([C, S]) * win[:, None]
     # one matmul for both STFTs: rows [eprev e] and [yprev yhat]
     EY = g.mm(g.concat(g.concat(eprev, e, axis=1), g.concat(yprev, yhat, axis=1)), g.const(f32(Cw)))  # [2,2K]
-    eR, eI = g.slice(g.slice(EY, 0, 1), 0, K, axis=1), g.slice(g.slice(EY, 0, 1), K, 2 * K, axis=1)
-    yR, yI = g.slice(g.slice(EY, 1, 2), 0, K, axis=1), g.slice(g.slice(EY, 1, 2), K, 2 * K, axis=1)
+    EYe, EYy = g.split(EY, [1, 1])
+    (eR, eI), (yR, yI) = g.split(EYe, [K, K], axis=1), g.split(EYy, [K, K], axis=1)
     See, Syy = g.abs2(eR, eI), g.abs2(yR, yI)
     lam = c["lam"]
     nSey_r = g.smooth(Sey_r, g.add(g.mul(eR, yR), g.mul(eI, yI)), lam)
@@ -177,28 +184,31 @@ def build():
     nGS = g.mul(g.sq(gain2), See)
     ICw = np.vstack([IC, IS]) * win[None, :]
     yt = g.mm(g.concat(g.mul(eR, gain2), g.mul(eI, gain2), axis=1), g.const(f32(ICw)))  # [1,M]
-    out = g.add(olap, g.slice(yt, 0, R, axis=1))
-    nolap = g.slice(yt, R, M, axis=1)
-    # per-hop figures for the pipeline: [sum mic^2, sum e^2, sum echo-estimate^2, sum residual echo PSD, double talk, sum noise PSD]
+    yt0, nolap = g.split(yt, [R, R], axis=1)
+    out = g.add(olap, yt0)
+    # per-hop figures for the pipeline: [sum mic^2, sum e^2, sum echo-estimate^2, sum residual echo PSD,
+    # sum noise PSD, double talk (any bin)]
     info = g.concat(
-        g.unsq0(g.sumall(g.sq(mic))), g.unsq0(g.sumall(g.sq(e))), g.unsq0(g.sumall(g.sq(yhat))),
-        g.unsq0(g.sumall(Rres)), g.unsq0(g.sumall(g.cast_f(dt))), g.unsq0(g.sumall(nN)))
+        g.op("ReduceSumSquare", g.concat(mic, e, yhat), axes=[1], keepdims=0),
+        g.op("ReduceSum", g.concat(Rres, nN), g.const(np.array([1], np.int64)), keepdims=0),
+        g.op("ReduceMax", g.cast_f(dt), axes=[1], keepdims=0))
 
     g.output(out, "out", [1, R])
     g.output(info, "info", [6])
     news = dict(xprev=ref, Xr=nXr, Xi=nXi, Wr=uWr, Wi=uWi, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
                 Sey_r=nSey_r, Sey_i=nSey_i, Syy_s=nSyy, See_s=nSee, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nPey, Pyy=nPyy)
-    for name, shape in state.items():
-        g.output(news[name], "n_" + name, shape)
-    init = {name: 0.0 for name in state}
+    g.output(g.concat(*[news[n] for n, _ in spec]), "n_spec", [sum(n for _, n in spec), K])
+    g.output(g.concat(*[news[n] for n, _ in time]), "n_time", [len(time), R])
+    init = {name: 0.0 for name, _ in spec + time}
     # prior on the echo path: full uncertainty over the first psi_flat partitions (bulk delay + direct
     # path + early reflections), then decaying like a room's tail; one value per partition (row)
     init["Psi"] = [round(float(c["psi0"] * 10 ** (-max(0, p - c["psi_flat"]) * c["psi_decay_db"] / 10)), 9) for p in range(P)]
     init["N"] = 1.0  # high: the minimum tracker falls to the real floor at once
     meta = dict(rate=16000, hop=R, dft=M, bins=K, partitions=P, constrainPerHop=NC, config=c,
-                state=[dict(name=n, shape=s, init=init[n]) for n, s in state.items()],
+                state=[dict(name="spec", shape=[sum(n for _, n in spec), K], parts=[dict(name=n, rows=r, init=init[n]) for n, r in spec]),
+                       dict(name="time", shape=[len(time), R], parts=[dict(name=n, rows=r, init=init[n]) for n, r in time])],
                 outputs=dict(out=[1, R], info=["mic_energy", "error_energy", "echo_est_energy", "residual_echo_psd",
-                                                "double_talk", "noise_psd"]))
+                                                "noise_psd", "double_talk"]))
     return g.model("voiceterm echo canceller: partitioned-block frequency-domain Kalman filter + residual "
                    "echo/noise suppressor; generated by models/gen/aec.py"), meta
 

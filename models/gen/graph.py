@@ -60,6 +60,13 @@ class G:
         self.nodes.append(helper.make_node(op_type, list(ins), [out], name=f"n_{out}", **attrs))
         return out
 
+    def split(self, x, sizes, axis=0):
+        """One Split node (one kernel call) instead of a Slice per piece; returns the pieces' names."""
+        outs = [self._tmp("part") for _ in sizes]
+        self.nodes.append(helper.make_node("Split", [x, self.const(np.array(sizes, np.int64))], outs,
+                                           name=f"n_{outs[0]}", axis=axis))
+        return outs
+
     # numpy-ish helpers -------------------------------------------------------------------------
     def add(self, a, b): return self.op("Add", a, b)
     def sub(self, a, b): return self.op("Sub", a, b)
@@ -70,7 +77,7 @@ class G:
     def mini(self, a, b): return self.op("Min", a, b)
     def sqrt(self, a): return self.op("Sqrt", a)
     def f(self, x): return self.const(np.float32(x))
-    def scale(self, a, s): return self.mul(a, self.f(s))
+    def scale(self, a, s): return a if s == 1.0 else self.mul(a, self.f(s))  # x * 1.0 == x: no node
     def sq(self, a): return self.mul(a, a)
     def abs2(self, re, im): return self.add(self.sq(re), self.sq(im))
     def concat(self, *xs, axis=0): return self.op("Concat", *xs, axis=axis)

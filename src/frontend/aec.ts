@@ -6,13 +6,23 @@
 import { loadVerified } from './models.js';
 import { floatTensor, int64Tensor, SyncSession, type Tensor } from './ort.js';
 
+/** One named block of rows inside a packed state tensor. */
+export interface AecStatePart {
+  name: string;
+  rows: number;
+  /** One value for the whole part, or one per row (e.g. per partition). */
+  init: number | number[];
+}
+
 export interface AecMeta {
   rate: number;
   hop: number;
   partitions: number;
   constrainPerHop: number;
-  /** init: one value for the whole tensor, or one per row (e.g. per partition). */
-  state: { name: string; shape: number[]; init: number | number[] }[];
+  /** The generator's constants (models/gen/aec.py CFG). */
+  config: Record<string, number>;
+  /** Packed state tensors (graph inputs s_NAME, outputs n_NAME), each a stack of row blocks. */
+  state: { name: string; shape: [number, number]; parts: AecStatePart[] }[];
 }
 
 /** What one hop of the canceller reports besides the cleaned samples. */
@@ -26,19 +36,30 @@ export interface AecInfo {
   noiseDb: number;
 }
 
+/** Where a state part lives: which packed tensor, first element, element count. */
+interface PartSlot {
+  tensor: number;
+  offset: number;
+  length: number;
+  init: number | number[];
+  rowLength: number;
+}
+
 export class EchoCanceller {
   readonly hop: number;
   readonly meta: AecMeta;
   private readonly session: SyncSession;
-  private readonly mic: Float32Array;
-  private readonly ref: Float32Array;
+  /** [mic | ref]: the one signal input of the graph. */
+  private readonly frame: Float32Array;
   private readonly cidx: BigInt64Array;
   private readonly feeds: Record<string, Tensor>;
   private readonly fetches: Record<string, Tensor>;
   private readonly feedsB: Record<string, Tensor>;
   private readonly fetchesB: Record<string, Tensor>;
-  private readonly stateA: Map<string, Float32Array> = new Map();
-  private readonly stateB: Map<string, Float32Array> = new Map();
+  /** Packed state tensors, two copies each: A → B on even hops, B → A on odd hops. */
+  private readonly stateA: Float32Array[] = [];
+  private readonly stateB: Float32Array[] = [];
+  private readonly parts = new Map<string, PartSlot>();
   private flip = false;
   private readonly psdScale: number;
   private hopCount = 0;
@@ -60,15 +81,13 @@ export class EchoCanceller {
     this.meta = JSON.parse(Buffer.from(metaEntry.bytes).toString('utf8')) as AecMeta;
     this.session = new SyncSession(bytes);
     this.hop = this.meta.hop;
-    this.mic = new Float32Array(this.hop);
-    this.ref = new Float32Array(this.hop);
+    this.frame = new Float32Array(2 * this.hop);
     this.cidx = new BigInt64Array(this.meta.constrainPerHop);
     this.out = new Float32Array(this.hop);
     this.infoBuf = new Float32Array(6);
     this.psdScale = (this.hop + 1) * this.hop;
     const common = {
-      mic: floatTensor(this.mic, [1, this.hop]),
-      ref: floatTensor(this.ref, [1, this.hop]),
+      frame: floatTensor(this.frame, [1, 2 * this.hop]),
       cidx: int64Tensor(this.cidx, [this.meta.constrainPerHop, 1]),
     };
     const outs = { out: floatTensor(this.out, [1, this.hop]), info: floatTensor(this.infoBuf, [6]) };
@@ -76,29 +95,40 @@ export class EchoCanceller {
     this.feedsB = { ...common };
     this.fetches = { ...outs };
     this.fetchesB = { ...outs };
-    for (const s of this.meta.state) {
-      const size = s.shape.reduce((a, b) => a * b, 1);
-      const a = new Float32Array(size);
-      const b = new Float32Array(size);
-      this.stateA.set(s.name, a);
-      this.stateB.set(s.name, b);
-      // A → B on even hops, B → A on odd hops.
+    this.meta.state.forEach((s, t) => {
+      const [rows, cols] = s.shape;
+      const a = new Float32Array(rows * cols);
+      const b = new Float32Array(rows * cols);
+      this.stateA.push(a);
+      this.stateB.push(b);
       this.feeds[`s_${s.name}`] = floatTensor(a, s.shape);
       this.fetches[`n_${s.name}`] = floatTensor(b, s.shape);
       this.feedsB[`s_${s.name}`] = floatTensor(b, s.shape);
       this.fetchesB[`n_${s.name}`] = floatTensor(a, s.shape);
-    }
+      let row = 0;
+      for (const p of s.parts) {
+        this.parts.set(p.name, {
+          tensor: t,
+          offset: row * cols,
+          length: p.rows * cols,
+          init: p.init,
+          rowLength: cols,
+        });
+        row += p.rows;
+      }
+    });
     this.reset();
   }
 
   reset(): void {
-    for (const s of this.meta.state) {
-      for (const buf of [this.stateA.get(s.name), this.stateB.get(s.name)]) {
-        if (!buf) continue;
-        if (typeof s.init === 'number') buf.fill(s.init);
+    for (const p of this.parts.values()) {
+      for (const buf of [this.stateA[p.tensor], this.stateB[p.tensor]]) {
+        if (typeof p.init === 'number') buf.fill(p.init, p.offset, p.offset + p.length);
         else {
-          const row = buf.length / s.init.length;
-          for (let r = 0; r < s.init.length; r++) buf.fill(s.init[r], r * row, (r + 1) * row);
+          for (let r = 0; r < p.init.length; r++) {
+            const at = p.offset + r * p.rowLength;
+            buf.fill(p.init[r], at, at + p.rowLength);
+          }
         }
       }
     }
@@ -109,8 +139,8 @@ export class EchoCanceller {
 
   /** Process one hop; the cleaned samples land in this.out, the figures in this.info. */
   process(mic: Float32Array, ref: Float32Array): Float32Array {
-    this.mic.set(mic);
-    this.ref.set(ref);
+    this.frame.set(mic, 0);
+    this.frame.set(ref, this.hop);
     const p = this.meta.partitions;
     const nc = this.meta.constrainPerHop;
     for (let i = 0; i < nc; i++) this.cidx[i] = BigInt((this.hopCount * nc + i) % p);
@@ -123,21 +153,28 @@ export class EchoCanceller {
     this.info.errorEnergy = inf[1];
     this.info.echoEstimateEnergy = inf[2];
     this.info.residualEchoPsd = inf[3];
-    this.info.doubleTalk = inf[4] > 0.5;
     // sum over bins of |STFT|^2 with the sqrt-Hann window → mean square per sample: / (bins * M/2)
-    this.info.noiseDb = 10 * Math.log10(inf[5] / this.psdScale + 1e-12);
+    this.info.noiseDb = 10 * Math.log10(inf[4] / this.psdScale + 1e-12);
+    this.info.doubleTalk = inf[5] > 0.5;
     return this.out;
+  }
+
+  private part(name: string): PartSlot {
+    const p = this.parts.get(name);
+    if (!p) throw new Error(`aec.json has no state part ${name}`);
+    return p;
   }
 
   /** Current filter state (the most recent output set), e.g. to locate the echo path's peak. */
   filterEnergyByPartition(into: Float32Array): Float32Array {
+    const wr = this.part('Wr');
+    const wi = this.part('Wi');
     const cur = this.flip ? this.stateB : this.stateA;
-    const wr = cur.get('Wr') as Float32Array;
-    const wi = cur.get('Wi') as Float32Array;
-    const k = wr.length / this.meta.partitions;
+    const [r, i] = [cur[wr.tensor], cur[wi.tensor]];
+    const k = wr.rowLength;
     for (let p = 0; p < this.meta.partitions; p++) {
       let s = 0;
-      for (let j = p * k; j < (p + 1) * k; j++) s += wr[j] * wr[j] + wi[j] * wi[j];
+      for (let j = p * k; j < (p + 1) * k; j++) s += r[wr.offset + j] ** 2 + i[wi.offset + j] ** 2;
       into[p] = s;
     }
     return into;

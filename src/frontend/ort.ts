@@ -62,6 +62,11 @@ export class SyncSession {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      enableCpuMemArena: true,
+      enableMemPattern: true,
+      // With one intra-op thread ORT runs kernels on the calling thread and starts no pool (checked:
+      // no thread appears); should a pool ever exist, a spinning worker would burn the core we share.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
     this.inputNames = this.native.inputMetadata.map((m) => m.name);
     this.outputNames = this.native.outputMetadata.map((m) => m.name);
