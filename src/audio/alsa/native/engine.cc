@@ -1,8 +1,11 @@
 #include "engine.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -27,9 +30,13 @@ Engine::Engine(const EngineConfig& cfg)
       queue_(static_cast<size_t>(cfg.queueSeconds) * cfg.rate) {
   fade_ = cfg.fadeSamples ? cfg.fadeSamples : cfg.rate / 400;
   hist_.resize(std::max<size_t>(cfg.rate, static_cast<size_t>(cfg.periodFrames) * cfg.periods * 8));
+  wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+  stop();
+  if (wakeFd_ >= 0) close(wakeFd_);
+}
 
 // ---------------------------------------------------------------- JS thread
 
@@ -81,6 +88,10 @@ uint64_t Engine::flush() {
   uint64_t dropped = queue_.flush();
   flushed_.fetch_add(dropped);
   flushSeq_.fetch_add(1, std::memory_order_release);
+  if (wakeFd_ >= 0) {
+    uint64_t one = 1;
+    (void)!::write(wakeFd_, &one, sizeof one);
+  }
   return dropped;
 }
 
@@ -175,6 +186,8 @@ int Engine::openDevices(std::string* what) {
   pbBuf_.assign(snd_pcm_frames_to_bytes(pb_, pbMax), 0);
   pbTmp_.assign(pbMax, 0.f);
   peekTmp_.assign(std::max<size_t>(fade_, 1), 0.f);
+  // The capture PCM's poll descriptors plus wakeFd_ (see waitCapture).
+  pollFds_.assign(static_cast<size_t>(std::max(snd_pcm_poll_descriptors_count(cap_), 0)) + 1, pollfd{});
   offsetValid_ = false;
   stageFill_ = 0;
   lastReadNs_ = monotonicNs();
@@ -296,7 +309,35 @@ int Engine::handleError(int err, Direction dir) {
   return ensureRunning();
 }
 
+// Handles a flush() that the I/O thread has not acted on yet (see handleFlush).
+int Engine::checkFlush() {
+  return flushSeq_.load(std::memory_order_acquire) != seenFlushSeq_ ? handleFlush() : 0;
+}
+
+// Like snd_pcm_wait() on the capture PCM, but flush() can cut it short through wakeFd_. Returns
+// 1 when the capture PCM is ready (or in error: the read that follows reports which), 0 on timeout
+// or wake-up, or a negative errno.
+int Engine::waitCapture(int timeoutMs) {
+  int n = static_cast<int>(pollFds_.size()) - 1;
+  if (snd_pcm_poll_descriptors(cap_, pollFds_.data(), static_cast<unsigned>(n)) != n) return -EIO;
+  pollFds_[n] = pollfd{wakeFd_, POLLIN, 0};
+  int r = poll(pollFds_.data(), static_cast<nfds_t>(n + 1), timeoutMs);
+  if (r < 0) return errno == EINTR ? 0 : -errno;
+  if (pollFds_[n].revents & POLLIN) {
+    uint64_t drained;
+    (void)!read(wakeFd_, &drained, sizeof drained);
+  }
+  unsigned short revents = 0;
+  int err = snd_pcm_poll_descriptors_revents(cap_, pollFds_.data(), static_cast<unsigned>(n), &revents);
+  if (err < 0) return err;
+  return (revents & (POLLIN | POLLERR)) ? 1 : 0;
+}
+
 int Engine::cycle() {
+  // A flush is acted on at once, not after the next capture period: on PulseAudio this loop comes
+  // round every millisecond, and on hardware flush() wakes the wait below through wakeFd_.
+  int err = checkFlush();
+  if (err < 0) return handleError(err, kPlayback);
   if (systemClock_) {
     // Unclocked (file/null) devices: pace one period per period of wall time.
     nextTickNs_ += static_cast<int64_t>(capSetup_.period) * 1000000000LL / cfg_.rate;
@@ -309,17 +350,15 @@ int Engine::cycle() {
     if (avail < 0) return handleError(static_cast<int>(avail), kCapture);
     if (static_cast<snd_pcm_uframes_t>(avail) < capSetup_.period) {
       // Capture from a sound server can arrive in bursts; keep playback topped up meanwhile.
-      int err = writePlayback(monotonicNs());
+      if ((err = checkFlush()) == 0) err = writePlayback(monotonicNs());
       if (err < 0) return handleError(err, kPlayback);
       timespec ts{0, 1000000};  // 1 ms
       nanosleep(&ts, nullptr);
       return stalled() ? -ETIMEDOUT : 0;
     }
   } else {
-    int w = snd_pcm_wait(cap_, 50);
-    if (w == 0) {
-      return stalled() ? -ETIMEDOUT : 0;
-    }
+    int w = waitCapture(50);
+    if (w == 0) return stalled() ? -ETIMEDOUT : 0;
     if (w < 0) return handleError(w, kCapture);
   }
   snd_pcm_sframes_t n = snd_pcm_readi(cap_, capBuf_.data(), capSetup_.period);
@@ -331,7 +370,7 @@ int Engine::cycle() {
   capturing_ = true;
 
   snd_pcm_sframes_t dc = 0, dp = 0;
-  int err = snd_pcm_delay(cap_, &dc);
+  err = snd_pcm_delay(cap_, &dc);
   if (err < 0) return handleError(err, kCapture);
   err = snd_pcm_delay(pb_, &dp);
   if (err < 0) return handleError(err, kPlayback);
@@ -365,9 +404,9 @@ int Engine::cycle() {
   statIndex_.store(capIndex_, std::memory_order_relaxed);
 
   publishPosition(dacIndex, now);
-  if (flushSeq_.load(std::memory_order_acquire) != seenFlushSeq_ && (err = handleFlush()) < 0)
-    return handleError(err, kPlayback);
-  err = writePlayback(now);
+  // Checked again right before taking from the queue: a flush during the wait must fade out from
+  // the audio that was playing, not from the silence an emptied queue would give.
+  if ((err = checkFlush()) == 0) err = writePlayback(now);
   if (err < 0) return handleError(err, kPlayback);
   return 0;
 }

@@ -5,6 +5,7 @@
 // the device.
 #pragma once
 #include <alsa/asoundlib.h>
+#include <poll.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -85,6 +86,8 @@ class Engine {
   int openDevices(std::string* what);
   void closeDevices();
   int cycle();
+  int waitCapture(int timeoutMs);
+  int checkFlush();
   int ensureRunning();
   int handleError(int err, Direction dir);
   void loseAndReopen(int err);
@@ -107,6 +110,8 @@ class Engine {
   unsigned fill_ = 0, fade_ = 0;
   std::vector<uint8_t> capBuf_, pbBuf_;
   std::vector<float> micTmp_, pbTmp_, peekTmp_;
+  std::vector<pollfd> pollFds_;
+  int wakeFd_ = -1;  // eventfd: flush() wakes the I/O thread out of waitCapture()
 
   // Playback history: what was written at each device index, to look up the reference signal.
   std::vector<float> hist_;
