@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { appRoot } from '../src/config/load.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { scaled } from '../test/helpers/time-scale.js';
 
 export interface OutageOptions {
   ratePerS: number;
@@ -94,7 +95,9 @@ function dirBytes(dir: string): number {
   }
 }
 
-async function until(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/** timeoutMs is stretched by VOICETERM_TEST_TIME_SCALE (the test suite under arm64 emulation). */
+async function until(pred: () => boolean, nativeMs: number, what: string): Promise<void> {
+  const timeoutMs = scaled(nativeMs);
   const end = Date.now() + timeoutMs;
   while (!pred()) {
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -24,6 +24,7 @@ import { watchProvider } from '../src/offline/provider-watch.js';
 import '../src/offline/events.js';
 import { type BusEvents, EventBus } from '../src/supervisor/bus.js';
 import { Supervisor } from '../src/supervisor/supervisor.js';
+import { scaled } from '../test/helpers/time-scale.js';
 
 export interface RigOptions {
   stateDir: string;
@@ -38,6 +39,7 @@ export interface RigOptions {
   withConversation?: boolean;
 }
 
+/** Its waits (next, until, speakerIdle, …) are stretched by VOICETERM_TEST_TIME_SCALE (arm64 emulation). */
 export class OfflineRig {
   readonly bus = new EventBus();
   readonly logs: Array<Record<string, unknown>> = [];
@@ -73,7 +75,8 @@ export class OfflineRig {
     await this.device.open();
     const config = validateConfig({
       supervisor: { stateDir: this.o.stateDir, restartBackoffMs: { initial: 50, max: 500 } },
-      cloud: { provider: 'openai-realtime' },
+      // connectTimeoutMs: the default natively; stretched for the test suite under arm64 emulation
+      cloud: { provider: 'openai-realtime', connectTimeoutMs: scaled(5000) },
       offline: { ...this.o.offline },
     });
     const sink = new Writable({
@@ -106,6 +109,7 @@ export class OfflineRig {
               apiKey: 'k',
               model: 'gpt-realtime',
               voice: 'marin',
+              connectTimeoutMs: scaled(5000),
             }),
         }),
       );
@@ -122,6 +126,7 @@ export class OfflineRig {
       apiKey: 'k',
       model: 'gpt-realtime',
       voice: 'marin',
+      connectTimeoutMs: scaled(5000),
     });
     const p = watchProvider(raw, this.offline.linkSignals);
     p.on((e) => this.onProviderEvent(e, p));
@@ -159,7 +164,7 @@ export class OfflineRig {
       const t = setTimeout(() => {
         this.device.off('frame', on);
         reject(new Error('nothing played'));
-      }, timeoutMs);
+      }, scaled(timeoutMs));
       const on = (f: { ref: Float32Array }) => {
         const now = performance.now();
         if (now < since) return;
@@ -183,8 +188,8 @@ export class OfflineRig {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         off();
-        reject(new Error(`no ${event} within ${timeoutMs} ms`));
-      }, timeoutMs);
+        reject(new Error(`no ${event} within ${scaled(timeoutMs)} ms`));
+      }, scaled(timeoutMs));
       const off = this.bus.on(event, (p) => {
         if (!pred(p)) return;
         clearTimeout(t);
@@ -196,9 +201,9 @@ export class OfflineRig {
 
   /** Poll until cond() holds. */
   async until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-    const end = performance.now() + timeoutMs;
+    const end = performance.now() + scaled(timeoutMs);
     while (!cond()) {
-      if (performance.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
+      if (performance.now() > end) throw new Error(`${what}: not within ${scaled(timeoutMs)} ms`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -211,7 +216,7 @@ export class OfflineRig {
 
   /** Resolves when the loudspeaker queue is empty (a prompt or reply finished playing). */
   async speakerIdle(timeoutMs = 20_000): Promise<void> {
-    const end = performance.now() + timeoutMs;
+    const end = performance.now() + scaled(timeoutMs);
     while (this.device.stats().queuedSamples > 0) {
       if (performance.now() > end) throw new Error('speaker still busy');
       await new Promise((r) => setTimeout(r, 20));

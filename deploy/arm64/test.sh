@@ -11,7 +11,9 @@
 #      pulseaudio, systemd-analyze) run natively.
 #
 # Usage: deploy/arm64/test.sh [vitest args…]      e.g. deploy/arm64/test.sh test/integration/boards.test.ts
-# Env:   VT_ARM64_FROM=worktree|head  QEMU_CPU=neoverse-n1  VT_ARM64_TIMEOUT_MS=600000 (per test and hook)
+# Env:   VT_ARM64_FROM=worktree|head  QEMU_CPU=neoverse-n1
+#        VOICETERM_TEST_TIME_SCALE=20: every wait in the tests (test/helpers/time-scale.ts) and vitest's
+#        test/hook timeouts are multiplied by it
 # Emulation is 10–30× slower: timings mean nothing here; this is for correctness.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,7 +46,18 @@ fi
 # ---- 3. build: JS on the host, natives cross-compiled ----
 log "tsc (host) + cross-compiled addons"
 (cd "$SNAP" && node node_modules/typescript/bin/tsc -p tsconfig.json >&2)
-VT_NATIVE_SRC=$SNAP "$ROOT/deploy/arm64/cross-build.sh" "$SNAP/build/Release" >/dev/null
+# The cross-compiled addons are kept by the hash of binding.gyp and the native sources: a re-run with
+# unchanged C/C++ reuses them (a cross build takes minutes on a busy machine).
+native_hash=$(cd "$SNAP" && { echo binding.gyp; find src \( -name '*.c' -o -name '*.cc' -o -name '*.cpp' -o -name '*.h' \
+  -o -name '*.hh' -o -name '*.hpp' -o -name '*.gypi' \) | sort; } | xargs sha256sum | sha256sum | cut -c1-16)
+NATIVE_CACHE=$WORK/native-$native_hash
+if [ ! -e "$NATIVE_CACHE/.done" ]; then
+  rm -rf "$WORK"/native-*
+  VT_NATIVE_SRC=$SNAP "$ROOT/deploy/arm64/cross-build.sh" "$NATIVE_CACHE" >/dev/null
+  touch "$NATIVE_CACHE/.done"
+fi
+mkdir -p "$SNAP/build/Release"
+cp "$NATIVE_CACHE"/*.node "$SNAP/build/Release/"
 
 # ---- 4. vitest on arm64 ----
 export QEMU_LD_PREFIX=$SYSROOT
@@ -65,10 +78,12 @@ chmod +x "$WORK/binfmt-ns.sh"
 RUN=("$WORK/binfmt-ns.sh" env "PATH=$WORK/bin:$PATH")
 "${RUN[@]}" node -e 'if (process.arch !== "arm64") process.exit(1); require("child_process").execFileSync(process.execPath, ["-e", ""]); console.error("[arm64-test] node", process.version, process.arch, "(children via private binfmt_misc)")'
 
-T=${VT_ARM64_TIMEOUT_MS:-600000}
-log "vitest run on arm64 $*"
+# Waits sized for a native run are stretched by this factor (test/helpers/time-scale.ts, vitest.config.ts).
+export VOICETERM_TEST_TIME_SCALE=${VOICETERM_TEST_TIME_SCALE:-20}
+log "vitest run on arm64 (time scale ×$VOICETERM_TEST_TIME_SCALE) $*"
+rm -f "$WORK/results.json"
 set +e
-(cd "$SNAP" && "${RUN[@]}" node node_modules/vitest/vitest.mjs run --testTimeout="$T" --hookTimeout="$T" \
+(cd "$SNAP" && "${RUN[@]}" node node_modules/vitest/vitest.mjs run \
   --reporter=default --reporter=json --outputFile.json="$WORK/results.json" "$@")
 rc=$?
 set -e
@@ -81,6 +96,6 @@ set -e
     console.error(`[arm64-test] ${f.status === "passed" ? "PASS" : "FAIL"} ${f.name.replace(root, "")}: ${n("passed")} passed, ${n("failed")} failed, ${n("skipped") + n("pending")} skipped`);
   }
   console.error(`[arm64-test] total: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped; files ${r.testResults.filter((f) => f.status === "passed").length}/${r.testResults.length} passed`);
-' "$WORK/results.json" "$SNAP" || true
+' "$WORK/results.json" "$(readlink -f "$SNAP")" || true
 log "vitest exit=$rc; per-test results: $WORK/results.json"
 exit $rc

@@ -81,6 +81,10 @@ find "$NM" -type d \( -name '.github' -o -name 'docs' -o -name 'example' -o -nam
   -o -name __tests__ \) -prune -exec rm -rf {} +
 # xml2js 0.6.2 (via @particle/dbus-next) accidentally publishes a 3.4 MB js_of_ocaml build that nothing loads
 rm -f "$NM/xml2js/lib/xml2js.bc.js"
+# mqtt's dist/ holds its browser and React Native builds (1.5 MB); Node resolves `mqtt` to build/
+rm -rf "$NM/mqtt/dist"
+# zod is imported by the app only, as ESM: its CommonJS copies (1.3 MB) are never loaded
+find "$NM/zod" -type f -name '*.cjs' -delete
 
 # ---- native addons, cross-compiled ----
 log "cross-compiling binding.gyp targets"

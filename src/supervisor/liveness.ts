@@ -42,6 +42,13 @@ export class EventLoopLagMonitor {
     this.worst = 0;
   }
 
+  /** Forget everything measured so far, the tick now due included: startup work that blocked the
+   *  loop before READY=1 is no liveness failure (systemd's watchdog only runs from READY=1 on). */
+  restart(): void {
+    this.worst = 0;
+    this.expected = performance.now() + this.periodMs;
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
   }

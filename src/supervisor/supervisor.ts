@@ -101,6 +101,7 @@ export class Supervisor {
     this.healthTimer = setInterval(() => this.pollHealth(), this.deps.config.supervisor.healthIntervalMs);
     this.pollHealth();
     this.ready = true;
+    this.lag.restart();
     this.notify('READY=1');
     this.publishStatus(true);
     this.statusTimer = setInterval(

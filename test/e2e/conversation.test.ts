@@ -12,6 +12,7 @@ import { ConversationHarness } from '../../bench/conversation/harness.js';
 import { speak } from '../../bench/corpus/speech.js';
 import { FrontendPipeline } from '../../src/frontend/pipeline.js';
 import { readAuditFiles, verifyAuditChain } from '../../src/tools/audit-log.js';
+import { scaled } from '../helpers/time-scale.js';
 
 let dir: string;
 const frontend = new FrontendPipeline();
@@ -26,7 +27,7 @@ afterAll(async () => {
 
 describe.each(['openai-realtime', 'gpt-live'] as const)('a drive-thru conversation on %s', (provider) => {
   it('orders, denies, confirms by voice, rotates, recovers from a drop, survives malformed events', {
-    timeout: 120_000,
+    timeout: scaled(120_000),
   }, async () => {
     frontend.reset();
     const auditDir = join(dir, provider);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OfflineRig } from '../../bench/offline-rig.js';
 import { spoken } from '../helpers/offline-speech.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'vt-offline-conv-'));
 let rig: OfflineRig;
@@ -37,7 +38,9 @@ function nextCommit(): Promise<number> {
 }
 
 describe('offline fallback through the whole terminal', () => {
-  it('cloud turn → cloud goes silent → offline prompt ≤ 2 s → hand-off → link back → cloud turn', async () => {
+  it('cloud turn → cloud goes silent → offline prompt ≤ 2 s → hand-off → link back → cloud turn', {
+    timeout: scaled(120_000),
+  }, async () => {
     const [order, fries, person, water] = await Promise.all([
       spoken('I would like a burger please'),
       spoken('and a large fries'),
@@ -63,7 +66,7 @@ describe('offline fallback through the whole terminal', () => {
     const onset = await rig.soundAtSpeaker((await offlinePrompt).at - 1);
     const ms = onset - committedAt;
     console.log(`customer turn committed → offline prompt at the loudspeaker: ${Math.round(ms)} ms`);
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(scaled(2000)); // a latency: stretched under arm64 emulation
 
     // 3. The customer asks for a person after the prompt.
     await rig.speakerIdle();
@@ -94,5 +97,5 @@ describe('offline fallback through the whole terminal', () => {
       'next turn sent to the cloud',
     );
     await rig.until(() => rig.device.stats().queuedSamples > 0, 5000, 'the cloud answer at the loudspeaker');
-  }, 120_000);
+  });
 });

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { scaled } from './time-scale.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -10,7 +11,10 @@ export interface RunningCli {
   logs: Array<Record<string, unknown>>;
   stderr: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  /** Waits for a log record matching pred among records from index `since` on (default: all). */
+  /**
+   * Waits for a log record matching pred among records from index `since` on (default: all);
+   * timeoutMs is stretched by VOICETERM_TEST_TIME_SCALE.
+   */
   waitForLog(
     pred: (r: Record<string, unknown>) => boolean,
     timeoutMs?: number,
@@ -36,7 +40,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
   );
-  const waitForLog = async (pred: (r: Record<string, unknown>) => boolean, timeoutMs = 10_000, since = 0) => {
+  const waitForLog = async (pred: (r: Record<string, unknown>) => boolean, nativeMs = 10_000, since = 0) => {
+    const timeoutMs = scaled(nativeMs);
     const end = Date.now() + timeoutMs;
     for (;;) {
       const hit = logs.slice(since).find(pred);

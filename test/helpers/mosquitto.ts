@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scaled } from './time-scale.js';
 
 export interface TestCerts {
   dir: string;
@@ -195,8 +196,8 @@ export async function startMosquitto(
         if (child === c) child = undefined;
       });
       try {
-        await waitForPort(port, 5000);
-        if (tlsPort) await waitForPort(tlsPort, 5000);
+        await waitForPort(port, scaled(5000));
+        if (tlsPort) await waitForPort(tlsPort, scaled(5000));
       } catch (err) {
         throw new Error(`${(err as Error).message}\n${stderr}`);
       }

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { scaled } from './time-scale.js';
 
 const LISTENER = `
 import json, os, socket, sys, time
@@ -60,7 +61,9 @@ export class NotifyListener {
     return this.messages.filter((m) => m.line.startsWith(prefix));
   }
 
-  async waitFor(prefix: string, timeoutMs = 10_000, after = -Infinity): Promise<NotifyMessage> {
+  /** The first message starting with prefix after `after`; timeoutMs × VOICETERM_TEST_TIME_SCALE. */
+  async waitFor(prefix: string, nativeMs = 10_000, after = -Infinity): Promise<NotifyMessage> {
+    const timeoutMs = scaled(nativeMs);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const m = this.messages.find((x) => x.line.startsWith(prefix) && x.t > after);

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RaucEngine } from '../../src/fleet/ota/rauc-engine.js';
+import { scaled } from './time-scale.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DEV_CA = join(ROOT, 'deploy', 'rauc', 'dev-ca.sh');
@@ -150,7 +151,7 @@ bootname=B
     },
   );
   const busAddress = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('dbus-daemon did not start')), 10_000);
+    const t = setTimeout(() => reject(new Error('dbus-daemon did not start')), scaled(10_000));
     createInterface({ input: daemon.stdout! }).once('line', (l) => {
       clearTimeout(t);
       resolve(l.trim());
@@ -187,7 +188,7 @@ bootname=B
       for (const s of [service.stdout!, service.stderr!])
         createInterface({ input: s }).on('line', (l) => serviceLog.push(l));
       const probe = new RaucEngine({ dbusAddress: busAddress });
-      const end = Date.now() + 15_000;
+      const end = Date.now() + scaled(15_000);
       try {
         for (;;) {
           try {

@@ -14,6 +14,7 @@ import type { Component } from '../../src/supervisor/component.js';
 import type { Notifier } from '../../src/supervisor/notify/notifier.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { type TestServices, testServices } from './services.js';
+import { scaled } from './time-scale.js';
 
 const silent: Notifier = { enabled: false, watchdogMs: undefined, send() {} };
 
@@ -64,12 +65,12 @@ export async function startTerminal(o: {
   );
   await sup.start();
   // Commands sent before the device subscribed would be dropped by the broker: wait for the link.
-  const end = Date.now() + 20_000;
+  const end = Date.now() + scaled(20_000);
   while (sup.health().fleet?.details?.link !== 'online') {
     if (Date.now() > end) throw new Error(`fleet link not online: ${JSON.stringify(sup.health().fleet)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  await new Promise((r) => setTimeout(r, 200)); // the command subscription follows `online`
+  await new Promise((r) => setTimeout(r, scaled(200))); // the command subscription follows `online`
   return {
     services,
     sup,
@@ -100,7 +101,7 @@ export async function retainedUpdate(url: string, id: string): Promise<UpdateSta
   try {
     await new Promise<void>((r) => client.once('connect', () => r()));
     const got = new Promise<UpdateStatePayload | undefined>((resolve) => {
-      const t = setTimeout(() => resolve(undefined), 2000);
+      const t = setTimeout(() => resolve(undefined), scaled(2000));
       client.on('message', (_t, p, packet) => {
         if (!packet.retain) return;
         clearTimeout(t);
@@ -126,7 +127,9 @@ export async function connectOperator(url: string, id: string): Promise<Operator
     if (topic === `${base}/update`) updates.push({ payload: body, retain: packet.retain });
     else responses.push(body);
   });
-  const poll = async <T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> => {
+  // nativeMs is stretched by VOICETERM_TEST_TIME_SCALE (arm64 emulation)
+  const poll = async <T>(find: () => T | undefined, nativeMs: number, what: string): Promise<T> => {
+    const timeoutMs = scaled(nativeMs);
     const end = Date.now() + timeoutMs;
     for (;;) {
       const hit = find();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type AlsaConf, alsaConf, filePcms } from '../helpers/alsa-conf.js';
 import { CLI } from '../helpers/cli.js';
+import { scaled } from '../helpers/time-scale.js';
 
 let conf: AlsaConf;
 
@@ -20,7 +21,7 @@ function devices(...args: string[]) {
   return spawnSync(process.execPath, [CLI, 'devices', ...args], {
     env: conf.env,
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: scaled(20_000),
   });
 }
 

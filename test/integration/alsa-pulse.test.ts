@@ -12,6 +12,7 @@ import type { AudioDeviceState } from '../../src/audio/device.js';
 import { type AlsaConf, alsaConf } from '../helpers/alsa-conf.js';
 import { sleep, until } from '../helpers/alsa-wait.js';
 import { type PulseServer, startPulse } from '../helpers/pulse.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const RATE = 16000;
 const PERIOD = 160;
@@ -86,7 +87,9 @@ describe('paced full duplex through a PulseAudio null sink', () => {
     // The echo canceller needs a steady offset above all: within a run it moves by at most 1 ms.
     // Its size here is the null sink's: the monitor gets audio when the sink renders it, which is
     // up to a sink latency before PulseAudio reports it played, so mic leads ref by ~0.5-1 period.
-    expect(Math.max(...align) - Math.min(...align)).toBeLessThanOrEqual(RATE / 1000);
+    // The spread comes from when the delay queries run relative to the transfers: it scales with
+    // VOICETERM_TEST_TIME_SCALE under arm64 emulation.
+    expect(Math.max(...align) - Math.min(...align)).toBeLessThanOrEqual(scaled(RATE / 1000));
     expect(percentile(align.map(Math.abs), 95)).toBeLessThanOrEqual(2 * PERIOD);
   });
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const run = promisify(execFile);
 const BOARDS = join(import.meta.dirname, '..', '..', 'board');
@@ -39,7 +40,7 @@ async function openPcm(tool: 'arecord' | 'aplay', name: string, asoundConf: stri
   };
   const args = ['-D', name, '-f', 'S16_LE', '-d', '1', tool === 'arecord' ? '/dev/null' : '/dev/zero'];
   try {
-    await run(tool, args, { env, timeout: 10_000 });
+    await run(tool, args, { env, timeout: scaled(10_000) });
     return '';
   } catch (e) {
     return String((e as { stderr?: string }).stderr);

@@ -11,6 +11,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningCli, startCli } from '../helpers/cli.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const ID = `cmdtest${process.pid}`;
 const CARD = /4111[ -]?1111[ -]?1111[ -]?1111/;
@@ -38,7 +39,7 @@ async function command(
 ): Promise<Record<string, unknown>> {
   const responseTopic = `voiceterm/${ID}/cmd/${name}/response`;
   return await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no response to ${name}`)), 10_000);
+    const t = setTimeout(() => reject(new Error(`no response to ${name}`)), scaled(10_000));
     const onMessage = (topic: string, p: Buffer, packet: mqtt.IPublishPacket) => {
       if (topic !== responseTopic) return;
       const got =
@@ -82,7 +83,7 @@ beforeAll(async () => {
     VOICETERM_DEBUG_HOOKS: '1',
     VOICETERM_FLEET_SYNTHETIC_EVENTS_PER_S: '10',
   });
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + scaled(15_000);
   while (!seen.some((m) => m.topic.endsWith('/status') && m.payload.includes('"online"'))) {
     if (Date.now() > deadline)
       throw new Error(
@@ -93,7 +94,7 @@ beforeAll(async () => {
       );
     await new Promise((r) => setTimeout(r, 50));
   }
-}, 60_000);
+}, scaled(60_000));
 
 afterAll(async () => {
   if (device && device.child.exitCode === null) {
@@ -177,7 +178,7 @@ describe('fleet commands', () => {
       JSON.stringify({ transaction: 'd1', log: { statusIntervalS: 20 } }),
       { qos: 1, retain: true },
     );
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + scaled(10_000);
     let reported: Record<string, unknown> | undefined;
     while (!reported && Date.now() < deadline) {
       const m = seen
@@ -231,7 +232,7 @@ describe('fleet commands', () => {
     expect(r).toMatchObject({ ok: true, result: { restarting: true } });
     const exit = await Promise.race([
       device.exited,
-      new Promise<{ code: number | null }>((r) => setTimeout(() => r({ code: null }), 15_000)),
+      new Promise<{ code: number | null }>((r) => setTimeout(() => r({ code: null }), scaled(15_000))),
     ]);
     if (exit.code === null)
       console.error(

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningCli, startCli } from '../helpers/cli.js';
 import { freePort, type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -41,7 +42,8 @@ function device(port: number, id: string): RunningCli {
 
 /** mosquitto_sub -C 1: the first message on the topic (the retained status). */
 async function firstMessage(port: number, topic: string): Promise<string> {
-  const sub = spawn('mosquitto_sub', ['-p', String(port), '-t', topic, '-C', '1', '-W', '15', '-v']);
+  const waitS = String(Math.ceil(scaled(15_000) / 1000)); // -W: give up after this many seconds
+  const sub = spawn('mosquitto_sub', ['-p', String(port), '-t', topic, '-C', '1', '-W', waitS, '-v']);
   let out = '';
   sub.stdout.on('data', (d) => {
     out += String(d);
@@ -51,16 +53,18 @@ async function firstMessage(port: number, topic: string): Promise<string> {
 }
 
 describe('embedded broker', () => {
-  it('serves mosquitto_sub on 127.0.0.1 when no broker is configured', async () => {
+  it('serves mosquitto_sub on 127.0.0.1 when no broker is configured', {
+    timeout: scaled(30_000),
+  }, async () => {
     const port = await freePort();
     const d = device(port, 'emb1');
     await d.waitForLog((r) => typeof r.msg === 'string' && r.msg.startsWith('embedded MQTT broker'), 15_000);
     const line = await firstMessage(port, 'voiceterm/emb1/status');
     expect(line.startsWith('voiceterm/emb1/status ')).toBe(true);
     expect(JSON.parse(line.slice('voiceterm/emb1/status '.length))).toMatchObject({ state: 'online' });
-  }, 30_000);
+  });
 
-  it('degrades without crashing when the port is taken', async () => {
+  it('degrades without crashing when the port is taken', { timeout: scaled(30_000) }, async () => {
     const broker: Mosquitto = await startMosquitto();
     cleanup.push(() => broker.dispose());
     const d = device(broker.port, 'emb2');
@@ -71,5 +75,5 @@ describe('embedded broker', () => {
     const line = await firstMessage(broker.port, 'voiceterm/emb2/status');
     expect(line).toContain('"online"');
     expect(d.child.exitCode).toBeNull();
-  }, 30_000);
+  });
 });

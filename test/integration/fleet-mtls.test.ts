@@ -10,6 +10,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningCli, startCli } from '../helpers/cli.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const ID = `mtls${process.pid}`;
 let broker: Mosquitto;
@@ -35,7 +36,7 @@ async function tryConnect(opts: mqtt.IClientOptions): Promise<string> {
 beforeAll(async () => {
   broker = await startMosquitto({ tls: true, clientCn: ID });
   work = mkdtempSync(join(tmpdir(), 'vt-fleet-mtls-'));
-}, 60_000);
+}, scaled(60_000));
 
 afterAll(async () => {
   if (device && device.child.exitCode === null) {
@@ -59,7 +60,9 @@ describe('fleet mTLS', () => {
     ).toBe('connected');
   });
 
-  it('connects the supervisor with the configured client certificate', async () => {
+  it('connects the supervisor with the configured client certificate', {
+    timeout: scaled(30_000),
+  }, async () => {
     const certs = broker.certs!;
     const configPath = join(work, 'config.yaml');
     writeFileSync(
@@ -83,9 +86,9 @@ describe('fleet mTLS', () => {
     device = startCli(['run', '--config', configPath]);
     const status = await Promise.race([
       online,
-      new Promise<string>((r) => setTimeout(() => r('timeout'), 15_000)),
+      new Promise<string>((r) => setTimeout(() => r('timeout'), scaled(15_000))),
     ]);
     watcher.end(true);
     expect(JSON.parse(status)).toMatchObject({ state: 'online', deviceId: ID });
-  }, 30_000);
+  });
 });

@@ -6,11 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type OutageResult, outageScenario } from '../../bench/fleet.js';
+import { scaled } from '../helpers/time-scale.js';
 
 describe('fleet: no loss across a broker outage with a crash inside it', () => {
   let result: OutageResult;
 
-  it('delivers every event at least once, in order, deduplicable by id', async () => {
+  it('delivers every event at least once, in order, deduplicable by id', {
+    timeout: scaled(120_000),
+  }, async () => {
     result = await outageScenario({
       ratePerS: 20,
       steadyS: 2,
@@ -24,7 +27,7 @@ describe('fleet: no loss across a broker outage with a crash inside it', () => {
     expect(result.events_received).toBe(result.events_sent);
     expect(result.out_of_order).toBe(0);
     expect(result.queue_bytes_peak).toBeGreaterThan(0);
-  }, 120_000);
+  });
 
   it('shows the retained offline status within 1.5 × keepalive after kill -9', () => {
     expect(result.offline_visible_ms).toBeGreaterThanOrEqual(0);

@@ -23,6 +23,7 @@ import {
   startTerminal,
   type Terminal,
 } from '../helpers/ota-terminal.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const ID = `otabundle${process.pid}`;
 let rig: RaucRig;
@@ -37,7 +38,7 @@ beforeAll(async () => {
   broker = await startMosquitto();
   http = await startRangeServer();
   work = mkdtempSync(join(tmpdir(), 'vt-ota-bundle-'));
-}, 60_000);
+}, scaled(60_000));
 
 afterAll(async () => {
   await engine?.close();
@@ -95,7 +96,7 @@ describe('the update command over MQTT reports rejections with reasons', () => {
     });
     op = await connectOperator(broker.url, ID);
     terminal.services.bus.on('update.state', (p) => busStates.push(p));
-  }, 60_000);
+  }, scaled(60_000));
 
   afterAll(async () => {
     op?.close();
@@ -161,7 +162,9 @@ describe('the update command over MQTT reports rejections with reasons', () => {
     expect(rig.serviceLog.slice(logBefore).filter((l) => /Reading bundle|bundle-/.test(l))).toEqual([]);
   });
 
-  it('a download cut off mid-way resumes with a Range request and goes on to install', async () => {
+  it('a download cut off mid-way resumes with a Range request and goes on to install', {
+    timeout: scaled(90_000),
+  }, async () => {
     const good = rig.buildBundle({ version: '2.1.0' });
     http.serve('resume.raucb', good.path);
     http.cutNext('resume.raucb', 2000); // test bundles are ~6 kB (squashfs compresses the payload)
@@ -179,5 +182,5 @@ describe('the update command over MQTT reports rejections with reasons', () => {
     expect(http.ranges[0]).toBeUndefined();
     expect(http.ranges[1]).toMatch(/^bytes=[1-9]\d*-$/);
     expect(readFileSync(rig.slotFile('B')).subarray(0, 16).toString()).toBe('voiceterm 2.1.0\n');
-  }, 90_000);
+  });
 });

@@ -27,6 +27,7 @@ import {
   startTerminal,
   type Terminal,
 } from '../helpers/ota-terminal.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const ID = `otainstall${process.pid}`;
 const PASSING_GATE = { healthGate: { requiredComponents: ['fleet'], waiveCloud: true, timeoutS: 10 } };
@@ -82,7 +83,7 @@ beforeAll(async () => {
   http = await startRangeServer();
   work = mkdtempSync(join(tmpdir(), 'vt-ota-install-'));
   op = await connectOperator(broker.url, ID);
-}, 60_000);
+}, scaled(60_000));
 
 afterAll(async () => {
   op?.close();
@@ -102,7 +103,8 @@ describe('update through real RAUC', () => {
     http.serve('v2.raucb', bundle.path);
     const now = new Date();
     const closedWindow = `${localHHMM(new Date(now.getTime() + 2 * 3600_000))}-${localHHMM(new Date(now.getTime() + 3 * 3600_000))}`;
-    const deadline = new Date(now.getTime() + 20_000);
+    // the download + install must finish before the deadline: it stretches under arm64 emulation
+    const deadline = new Date(now.getTime() + scaled(20_000));
 
     const r = await op.command(
       'update',
@@ -158,7 +160,9 @@ describe('update through real RAUC', () => {
     expect(await retainedUpdate(broker.url, ID)).toMatchObject({ phase: 'done', result: 'updated' });
   });
 
-  it('rollback path: the health gate fails in the new slot → Mark bad, old slot active, reboot back, reported as rolled back', async () => {
+  it('rollback path: the health gate fails in the new slot → Mark bad, old slot active, reboot back, reported as rolled back', {
+    timeout: scaled(90_000),
+  }, async () => {
     // Same boot, supervisor restarted with a gate the new slot will fail (no cloud session).
     await terminal?.stop();
     const t = await startSupervisor(FAILING_GATE, false);
@@ -194,7 +198,7 @@ describe('update through real RAUC', () => {
     expect(slots.find((s) => s.bootname === 'A')?.bootStatus).toBe('bad');
     expect(slots.find((s) => s.bootname === 'B')).toMatchObject({ state: 'booted', bundleVersion: '2.0.0' });
     expect(await retainedUpdate(broker.url, ID)).toMatchObject({ phase: 'failed', result: 'rolled_back' });
-  }, 90_000);
+  });
 
   it('bootloader fallback (after a refused reboot request): the new slot never comes up, the old one boots again → rolled back', async () => {
     await terminal?.stop();

@@ -127,6 +127,21 @@ describe('Supervisor', () => {
 });
 
 describe('liveness and helpers', () => {
+  it('does not count startup work before READY=1 as event-loop lag (the watchdog runs from READY=1)', async () => {
+    const { sup } = make();
+    sup.add({
+      name: 'slow-start',
+      async start() {
+        const end = performance.now() + 600; // e.g. onnxruntime building its sessions
+        while (performance.now() < end);
+      },
+      async stop() {},
+      health: () => ({ healthy: true }),
+    });
+    await sup.start();
+    expect(sup.liveness()).toEqual({ ok: true });
+  });
+
   it('judges lag and stale loops', () => {
     expect(judgeLiveness(10, 250, []).ok).toBe(true);
     expect(judgeLiveness(300, 250, []).reason).toMatch(/lag 300 ms/);
