@@ -163,7 +163,8 @@ NOTIFY_SOCKET=$CHK/notify STATE_DIRECTORY=$CHK VOICETERM_BOARD=sim \
   qemu-aarch64-static "$STAGE/node/bin/node" "$STAGE/app/dist/src/main.js" run --config /dev/null > "$CHK/run.log" 2>&1 &
 APP=$!
 READY=false
-for _ in $(seq 120); do grep -q '^READY=1' "$CHK/messages" && { READY=true; break; }; kill -0 $APP 2>/dev/null || break; sleep 0.5; done
+# a bound, not a speed limit: under emulation on a busy build machine start-up takes 20-60 s
+for _ in $(seq 360); do grep -q '^READY=1' "$CHK/messages" && { READY=true; break; }; kill -0 $APP 2>/dev/null || break; sleep 0.5; done
 kill -TERM $APP 2>/dev/null || true; wait $APP || true
 kill $LISTENER 2>/dev/null || true; wait $LISTENER 2>/dev/null || true
 [ "$READY" = true ] || { log "no READY=1 from the bundle under qemu; its log:"; tail -20 "$CHK/run.log" >&2; exit 1; }
