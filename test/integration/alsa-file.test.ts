@@ -2,8 +2,10 @@
  * The ALSA engine against real alsa-lib `type file` PCMs: capture reads raw frames from an infile,
  * playback writes raw frames to a file, so every byte in and out can be checked exactly.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AlsaDevice, type AlsaDeviceOptions } from '../../src/audio/alsa/alsa-device.js';
 import type { PcmFormat } from '../../src/audio/alsa/native.js';
@@ -202,6 +204,54 @@ describe('playback through a file PCM', () => {
     expect(out.slice(-(ramp.length - held - 40))).toEqual(
       Array.from({ length: ramp.length - held - 40 }, (_, i) => held + 41 + i),
     );
+  });
+});
+
+describe('in a worker thread', () => {
+  // A frame path off the main thread (so the main thread's GC pauses cannot delay it) runs the
+  // device inside a worker: the addon is context-aware and wakes the worker's own event loop.
+  test('frames arrive exactly in the worker, and terminating it with the device open stops the engine', async () => {
+    const samples = new Int16Array(32000).map((_, i) => ((i * 37) % 65536) - 32768);
+    const names = pcmPair(Buffer.from(samples.buffer));
+    const module = pathToFileURL(join(import.meta.dirname, '../../dist/src/audio/alsa/alsa-device.js')).href;
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.module).then(async ({ AlsaDevice }) => {
+        const dev = new AlsaDevice(workerData.options);
+        const mic = new Float32Array(1600);
+        let got = 0;
+        dev.on('frame', (f) => {
+          if (got < mic.length && f.index === got) mic.set(f.mic.subarray(0, mic.length - got), got);
+          got += f.mic.length;
+          if (got === mic.length) parentPort.postMessage(mic);
+        });
+        await dev.open();
+        dev.write(new Float32Array(32000).fill(0.25));
+      });`,
+      {
+        eval: true,
+        workerData: {
+          module,
+          options: {
+            capture: { device: names.capture, format: 'S16_LE', channels: 1, micChannel: 0 },
+            playback: { device: names.playback, format: 'S16_LE', channels: 1 },
+            rate: 16000,
+            periodFrames: 160,
+            bufferPeriods: 4,
+          },
+        },
+      },
+    );
+    const mic = await new Promise<Float32Array>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(Array.from(mic)).toEqual(Array.from(samples.subarray(0, 1600), (v) => v / 32768));
+    expect(await worker.terminate()).toBe(1);
+    // The worker's cleanup joined the I/O thread: the playback file stops growing.
+    const size = statSync(names.outfile).size;
+    await sleep(200);
+    expect(statSync(names.outfile).size).toBe(size);
   });
 });
 

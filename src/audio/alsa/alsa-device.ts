@@ -215,7 +215,7 @@ export class AlsaDevice implements AudioDevice {
       f.index = this.meta[0];
       this.lastFrameCapturedMs = this.meta[1];
       this.framesCaptured++;
-      for (const h of this.handlers.frame) this.call(h, f);
+      for (const h of this.handlers.frame) this.callFrame(h, f);
     }
   }
 
@@ -229,12 +229,25 @@ export class AlsaDevice implements AudioDevice {
     for (const h of this.handlers[event]) this.call(h, dir);
   }
 
+  /** The per-frame path: a plain call, not call()'s rest arguments (an array per frame and handler). */
+  private callFrame(h: AudioDeviceEvents['frame'], f: FramePair): void {
+    try {
+      h(f);
+    } catch (err) {
+      this.handlerFailed(err);
+    }
+  }
+
+  private handlerFailed(err: unknown): void {
+    (this.opts.onHandlerError ?? ((e) => console.error('alsa device: handler failed:', e)))(err);
+  }
+
   // biome-ignore lint/suspicious/noExplicitAny: handlers of the three event kinds
   private call(h: (...args: any[]) => void, ...args: unknown[]): void {
     try {
       h(...args);
     } catch (err) {
-      (this.opts.onHandlerError ?? ((e) => console.error('alsa device: handler failed:', e)))(err);
+      this.handlerFailed(err);
     }
   }
 }
