@@ -35,6 +35,7 @@ const BACKCHANNELS = ['yeah', 'mm-hmm', 'okay', 'uh-huh', 'right'];
 interface Tally {
   reaction: number[];
   vad: number[];
+  onset: number[];
   truncErr: number[];
   eouToAudio: number[];
   resumeMs: number[];
@@ -46,6 +47,9 @@ interface Tally {
   falseStopsResumedWhole: number;
   selfInterruptions: number;
   echoFalsePauses: number;
+  echoPauseMs: number[];
+  echoPausesBy: Record<string, number>;
+  agentOnlyMs: number;
   agentOnly: number;
   bargeins: number;
   missed: number;
@@ -54,6 +58,7 @@ interface Tally {
 const newTally = (): Tally => ({
   reaction: [],
   vad: [],
+  onset: [],
   truncErr: [],
   eouToAudio: [],
   resumeMs: [],
@@ -65,6 +70,9 @@ const newTally = (): Tally => ({
   falseStopsResumedWhole: 0,
   selfInterruptions: 0,
   echoFalsePauses: 0,
+  echoPauseMs: [],
+  echoPausesBy: {},
+  agentOnlyMs: 0,
   agentOnly: 0,
   bargeins: 0,
   missed: 0,
@@ -127,7 +135,29 @@ async function episodeRun(
     t.agentOnly++;
     await h.until(() => since('agent.done').length > 0, 15_000);
     t.selfInterruptions += since('bargein.confirmed').length;
-    t.echoFalsePauses += since('bargein.candidate').length;
+    const cands = since('bargein.candidate');
+    const rels = since('bargein.released');
+    t.echoFalsePauses += cands.length;
+    for (const c of cands) {
+      const by = (c as { by: string }).by;
+      t.echoPausesBy[by] = (t.echoPausesBy[by] ?? 0) + 1;
+    }
+    for (let k = 0; k < cands.length && k < rels.length; k++)
+      t.echoPauseMs.push((rels[k].sample - cands[k].sample) / 16);
+    const done = since('agent.done')[0];
+    if (done) t.agentOnlyMs += (done.sample - agentStart) / 16;
+    if (process.env.BARGEIN_DEBUG)
+      for (const c of cands) {
+        const f = Math.floor(c.sample / 160);
+        console.error(
+          'cand',
+          c.sample / 16,
+          'near',
+          Array.from(h.nearEndLikely.subarray(f - 3, f + 30)).join(''),
+          'onset',
+          Array.from(h.onsetLikely.subarray(f - 3, f + 30)).join(''),
+        );
+      }
     if (process.env.BARGEIN_DEBUG)
       console.error(
         'agent-only',
@@ -183,6 +213,8 @@ async function episodeRun(
   t.reaction.push(Math.max(0, (last - onset) / 16));
   const vadAt = vadDecisionAt(h, onset, end + 16000);
   if (vadAt >= 0) t.vad.push((vadAt - onset) / 16);
+  const onsetAt = vadDecisionAt(h, onset, end + 16000, h.onsetLikely);
+  if (onsetAt >= 0) t.onset.push((onsetAt - onset) / 16);
   if (!live) {
     // The truncate the double received for this reply, vs what the DAC actually played of it.
     const tr = h.cloud.sent('conversation.item.truncate')[truncsBefore];
@@ -219,8 +251,13 @@ function summarise(t: Tally) {
     eou_to_first_audio_ms_p50: quantile(t.eouToAudio, 0.5),
     vad_speech_start_ms_p50: quantile(t.vad, 0.5),
     vad_speech_start_ms_p95: quantile(t.vad, 0.95),
+    onset_likely_ms_p50: quantile(t.onset, 0.5),
+    onset_likely_ms_p95: quantile(t.onset, 0.95),
     first_syllable_bargeins: t.firstSyllable,
     echo_false_pauses: t.echoFalsePauses,
+    echo_false_pauses_by: t.echoPausesBy,
+    echo_false_pause_ms_max: t.echoPauseMs.length ? Math.max(...t.echoPauseMs) : null,
+    agent_only_s: +(t.agentOnlyMs / 1000).toFixed(1),
     counts: {
       bargeins: t.bargeins,
       missed: t.missed,

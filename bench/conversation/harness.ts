@@ -59,6 +59,8 @@ export class ConversationHarness {
   readonly nearEnergy: Float32Array;
   readonly echoEnergy: Float32Array;
   readonly nearEndLikely: Uint8Array;
+  /** Per frame: the front-end's level onset (onsetLikely). */
+  readonly onsetLikely: Uint8Array;
   /** Per frame: the device's playedSamples after it (the simulated DAC's own count). */
   readonly playedAt: Float64Array;
   frames = 0;
@@ -74,6 +76,7 @@ export class ConversationHarness {
     this.nearEnergy = new Float32Array(maxFrames);
     this.echoEnergy = new Float32Array(maxFrames);
     this.nearEndLikely = new Uint8Array(maxFrames);
+    this.onsetLikely = new Uint8Array(maxFrames);
     this.playedAt = new Float64Array(maxFrames);
     this.F = this.dev.config.frameSamples;
   }
@@ -144,8 +147,10 @@ export class ConversationHarness {
       onTrace: (t) => this.traces.push({ ...t, sample: this.sample }),
       onKeeperEvent: (e) => this.keeperEvents.push({ ...e, sample: this.sample }),
       onFrontendFrame: (f) => {
-        if (this.frames < this.nearEndLikely.length)
+        if (this.frames < this.nearEndLikely.length) {
           this.nearEndLikely[this.frames] = f.nearEndLikely ? 1 : 0;
+          this.onsetLikely[this.frames] = f.onsetLikely ? 1 : 0;
+        }
       },
     });
     // Recording runs after the session's handler: it sees the frame the engine just acted on.

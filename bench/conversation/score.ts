@@ -44,10 +44,14 @@ export function lastAudibleBeforeQuiet(h: ConversationHarness, from: number, qui
 }
 
 /** First frame at or after sample `from` where the front-end flagged near-end speech; returns the sample at that frame's end. */
-export function vadDecisionAt(h: ConversationHarness, from: number, to: number): number {
+export function vadDecisionAt(
+  h: ConversationHarness,
+  from: number,
+  to: number,
+  flags = h.nearEndLikely,
+): number {
   const F = h.dev.config.frameSamples;
-  for (let f = Math.floor(from / F); f * F < to && f < h.frames; f++)
-    if (h.nearEndLikely[f]) return (f + 1) * F;
+  for (let f = Math.floor(from / F); f * F < to && f < h.frames; f++) if (flags[f]) return (f + 1) * F;
   return -1;
 }
 

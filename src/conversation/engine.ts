@@ -37,7 +37,13 @@ export interface CloudPort {
 export type EngineTrace =
   | { type: 'agent.first_audio'; frame: number; responseId: string }
   | { type: 'agent.done'; frame: number; responseId: string }
-  | { type: 'bargein.candidate'; frame: number; responseId: string }
+  | {
+      type: 'bargein.candidate';
+      frame: number;
+      responseId: string;
+      /** What paused: the front-end's level onset, its confirmed decision, or an early VAD path. */
+      by: 'onset' | 'decision' | 'vad';
+    }
   | { type: 'bargein.confirmed'; frame: number; responseId: string; playedMs: number; receivedMs: number }
   | { type: 'bargein.released'; frame: number; kind: 'backchannel' | 'false'; heldMs: number }
   | { type: 'turn.end'; frame: number; lastSpeechFrame: number; committed: boolean };
@@ -73,6 +79,10 @@ export class DuplexEngine {
   private heldAt = 0;
   private heldSpeech = 0;
   private heldSilence = 0;
+  /** The front-end's confirmed decision said "speaking" during this hold. */
+  private heldDecided = false;
+  /** The VAD heard speech during this hold. */
+  private heldVoiced = false;
   // customer turn
   private inTurn = false;
   private turnSpeech = 0;
@@ -137,8 +147,10 @@ export class DuplexEngine {
   step(signal: NearEndSignal): void {
     this.frame++;
     const near = signal.nearEndLikely;
-    // Onset: the front-end's echo-aware decision alone (fast). Duration: only frames that are
-    // still speech by the VAD, so the decision's hangover does not lengthen a backchannel.
+    const onset = signal.onsetLikely === true;
+    // Onset: the front-end's per-frame level onset or its confirmed decision (whichever is first).
+    // Duration: only frames that are still speech by the VAD, so the decision's hangover does not
+    // lengthen a backchannel.
     const p = this.o.bargeIn;
     // While paused nothing plays, so the VAD alone is trusted (the echo-aware decision may lag the
     // early onset by a chunk or two, and must not make a real interruption look like silence);
@@ -146,40 +158,61 @@ export class DuplexEngine {
     const vad = signal.speechProb >= p.speechProbMin;
     const talking = this.cloud.holdMode === 'pause' ? vad : near && vad;
     const early =
+      onset ||
       (p.onsetOnDoubleTalk && signal.doubleTalk === true && signal.speechProb >= p.speechProbMin) ||
       (p.onsetProb > 0 && signal.speechProb >= p.onsetProb);
-    if (this.state === 'playing') this.watchOnset(near || early);
-    else if (this.state === 'held') this.watchHeld(talking);
+    if (this.state === 'playing')
+      this.watchOnset(near ? 'decision' : onset ? 'onset' : early ? 'vad' : undefined);
+    else if (this.state === 'held') this.watchHeld(talking, near, onset);
     this.trackTurn(near, talking);
     this.feed();
   }
 
-  private watchOnset(near: boolean): void {
-    if (!near) this.armed = true;
+  /** by: what says "near end" this frame (undefined: nothing). */
+  private watchOnset(by: 'onset' | 'decision' | 'vad' | undefined): void {
+    if (!by) {
+      this.armed = true;
+      this.onsetRun = 0;
+      return;
+    }
     if (!this.armed) return;
-    this.onsetRun = near ? this.onsetRun + 1 : 0;
-    if (this.onsetRun < this.o.bargeIn.onsetFrames) return;
+    if (++this.onsetRun < this.o.bargeIn.onsetFrames) return;
     this.onsetRun = 0;
     this.state = 'held';
     this.heldAt = this.frame;
     this.heldSpeech = this.o.bargeIn.onsetFrames;
     this.heldSilence = 0;
+    this.heldDecided = false;
+    this.heldVoiced = false;
     if (this.cloud.holdMode === 'pause') this.device.pause();
-    this.o.trace?.({ type: 'bargein.candidate', frame: this.frame, responseId: this.playing ?? '' });
+    this.o.trace?.({ type: 'bargein.candidate', frame: this.frame, responseId: this.playing ?? '', by });
   }
 
-  private watchHeld(near: boolean): void {
-    if (near) {
+  /**
+   * talking: VAD speech (decision-gated while ducked); decided: the front-end's confirmed speech
+   * start; onset: level evidence of near-end sound this frame.
+   */
+  private watchHeld(talking: boolean, decided: boolean, onset: boolean): void {
+    if (decided) this.heldDecided = true;
+    if (talking) {
       this.heldSpeech++;
+      this.heldVoiced = true;
+      this.heldSilence = 0;
+    } else if (onset) {
+      // sound, not (yet) speech by the VAD: neither lengthens the speech nor counts as silence
       this.heldSilence = 0;
     } else this.heldSilence++;
     const p = this.o.bargeIn;
-    if (this.ms(this.heldSpeech) >= p.confirmMs) {
+    // A stop needs the front-end's confirmed decision (not the level onset, not the VAD alone:
+    // a cough, a horn, babble) and speech longer than a backchannel.
+    if (this.heldDecided && this.ms(this.heldSpeech) >= p.confirmMs) {
       this.confirm();
       return;
     }
     const heldMs = this.ms(this.frame - this.heldAt);
-    if (this.ms(this.heldSilence) >= p.releaseMs || heldMs >= p.maxPauseMs) {
+    // A pause on levels alone that no speech followed (an echo burst, a click) ends sooner.
+    const releaseMs = this.heldVoiced || this.heldDecided ? p.releaseMs : p.soundReleaseMs;
+    if (this.ms(this.heldSilence) >= releaseMs || heldMs >= p.maxPauseMs) {
       if (this.cloud.holdMode === 'pause') this.device.resume();
       this.state = 'playing';
       this.armed = false;

@@ -10,6 +10,11 @@ export interface BargeInPolicy {
   confirmMs: number;
   /** Silence while paused that ends a candidate as false / backchannel → resume where it paused. */
   releaseMs: number;
+  /**
+   * Silence that releases a pause nothing but the level onset supported (no VAD speech, no
+   * decision): an echo burst or a click costs a hiccup this long, not releaseMs.
+   */
+  soundReleaseMs: number;
   /** Upper bound of a pause without confirmation (then resume). */
   maxPauseMs: number;
   /** Live: gain while a candidate interruption is pending (the model decides whether to yield). */
@@ -49,12 +54,13 @@ export const DEFAULT_BARGE_IN: BargeInPolicy = {
   onsetFrames: 1,
   confirmMs: 500,
   releaseMs: 250,
+  soundReleaseMs: 120,
   maxPauseMs: 1200,
   duckGain: 0.2,
   backchannelMinMs: 100,
   speechProbMin: 0.5,
   onsetOnDoubleTalk: false,
-  onsetProb: 0.6,
+  onsetProb: 0,
 };
 
 export const DEFAULT_TURN: TurnPolicy = { endOfTurnMs: 500, minTurnMs: 150, deviceAheadMs: 40 };
@@ -63,6 +69,11 @@ export const DEFAULT_TURN: TurnPolicy = { endOfTurnMs: 500, minTurnMs: 150, devi
 export interface NearEndSignal {
   /** The front-end's echo-aware "the customer is speaking now" (with hangover). */
   nearEndLikely: boolean;
+  /**
+   * The front-end's per-frame level onset (earlier than nearEndLikely, unconfirmed): pauses, never
+   * stops. Absent = only nearEndLikely pauses.
+   */
+  onsetLikely?: boolean;
   /** VAD probability on the echo-cancelled signal, 0..1. */
   speechProb: number;
   /** The canceller's double-talk flag (near-end energy clearly above the echo estimate). */

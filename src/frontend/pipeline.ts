@@ -9,12 +9,20 @@ import type { FrontendConfig } from '../config/sections/frontend.js';
 import { EchoCanceller } from './aec.js';
 import { BargeInDecision, type DecisionConfig, defaultDecisionConfig, NoiseFloor } from './decision.js';
 import { defaultModelsDir } from './models.js';
+import {
+  defaultOnsetConfig,
+  emptyOnsetInput,
+  type OnsetConfig,
+  OnsetDetector,
+  type OnsetInput,
+} from './onset.js';
 import type { FrontendFrame, FrontendProcessor, FrontendStats } from './types.js';
 import { SileroVad, VAD_CHUNK } from './vad.js';
 
 export interface FrontendOptions {
   modelsDir?: string;
   decision?: Partial<DecisionConfig>;
+  onset?: Partial<OnsetConfig>;
   /** Reference level (mean square per sample) above which the far end counts as playing. */
   farEndThreshold?: number;
   /** How long the far end counts as active after the reference goes quiet (the room's echo tail), ms. */
@@ -37,6 +45,8 @@ export class FrontendPipeline implements FrontendProcessor {
   private readonly aec: EchoCanceller;
   private readonly vad: SileroVad;
   readonly decision: BargeInDecision;
+  readonly onset: OnsetDetector;
+  private readonly onsetIn: OnsetInput = { ...emptyOnsetInput };
   private readonly vadBuf = new Float32Array(VAD_CHUNK);
   private vadFill = 0;
   private readonly frame: FrontendFrame;
@@ -66,6 +76,7 @@ export class FrontendPipeline implements FrontendProcessor {
       throw err;
     }
     this.decision = new BargeInDecision({ ...defaultDecisionConfig, ...opts.decision });
+    this.onset = new OnsetDetector({ ...defaultOnsetConfig, ...opts.onset });
     this.frameSamples = this.aec.hop;
     this.farThr = opts.farEndThreshold ?? 1e-6;
     this.farHangHops = Math.round((opts.farEndHangMs ?? 300) / 10);
@@ -76,6 +87,7 @@ export class FrontendPipeline implements FrontendProcessor {
       clean: new Float32Array(this.frameSamples),
       speechProb: 0,
       nearEndLikely: false,
+      onsetLikely: false,
       speechStart: false,
       speechEnd: false,
       erleDb: 0,
@@ -90,6 +102,7 @@ export class FrontendPipeline implements FrontendProcessor {
     this.aec.reset();
     this.vad.reset();
     this.decision.reset();
+    this.onset.reset();
     this.vadFill = 0;
     this.farHang = 0;
     this.noise.reset();
@@ -165,6 +178,19 @@ export class FrontendPipeline implements FrontendProcessor {
       }
     }
     f.nearEndLikely = this.decision.active;
+    // Per-frame level onset (onset.ts): earlier than the chunked decision, for a reversible pause.
+    const o = this.onsetIn;
+    o.outDb = 10 * Math.log10(oE / out.length + 1e-12);
+    o.echoDb = 10 * Math.log10(this.echoHeld / out.length + 1e-12);
+    o.noiseDb = Math.max(this.noise.db, info.noiseDb);
+    o.erleDb = f.erleDb;
+    o.micDb = 10 * Math.log10(info.micEnergy / out.length + 1e-12);
+    o.errorDb = 10 * Math.log10(info.errorEnergy / out.length + 1e-12);
+    o.doubleTalk = info.doubleTalk;
+    o.refActive = refE / ref.length > this.farThr;
+    o.farEndActive = f.farEndActive;
+    o.speaking = f.nearEndLikely;
+    f.onsetLikely = this.onset.update(o);
 
     if (++this.frames % 50 === 0) this.updateDelay();
     this.times[this.frames % TIMING_RING] = performance.now() - t0;

@@ -21,6 +21,12 @@ export interface FrontendFrame {
    * this, not speechProb alone, is what a barge-in should act on.
    */
   nearEndLikely: boolean;
+  /**
+   * Per 10 ms frame, from levels alone (onset.ts): the customer has likely just started to speak.
+   * Earlier than nearEndLikely (no 32 ms VAD chunks) but unconfirmed: good for a reversible pause,
+   * not for a stop.
+   */
+  onsetLikely: boolean;
   /** True on the one frame where nearEndLikely went false → true (a speech_start event). */
   speechStart: boolean;
   /** True on the one frame where nearEndLikely went true → false (a speech_end event). */

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RoomDevice } from '../../src/audio/room/index.js';
 import type { InterruptInfo } from '../../src/cloud/provider.js';
 import { type CloudPort, DuplexEngine, type EngineTrace } from '../../src/conversation/engine.js';
-import { DEFAULT_BARGE_IN, DEFAULT_TURN } from '../../src/conversation/policy.js';
+import { DEFAULT_BARGE_IN, DEFAULT_TURN, type NearEndSignal } from '../../src/conversation/policy.js';
 
 const RATE = 16000;
 const F = 160;
@@ -51,21 +51,23 @@ async function setup(mode: 'pause' | 'duck') {
    * Run n frames; near(i) says whether the customer speaks in frame i (0-based from this call);
    * hang(i): the front-end still says nearEndLikely (its hangover) but the VAD has dropped.
    */
-  const run = (
-    n: number,
-    near: (i: number) => boolean = () => false,
-    hang: (i: number) => boolean = () => false,
-  ) => {
+  /** Run n frames with the front-end's signal for frame i (0-based from this call) given in full. */
+  const runSignal = (n: number, signal: (i: number) => NearEndSignal) => {
     for (let i = 0; i < n; i++) {
       const frame = dev.step();
       if (!frame) throw new Error('device not running');
       let e = 0;
       for (const s of frame.ref) e += s * s;
       refEnergy.push(e);
-      engine.step({ nearEndLikely: near(i) || hang(i), speechProb: near(i) ? 0.9 : 0.1 });
+      engine.step(signal(i));
     }
   };
-  return { dev, cloud, engine, traces, run, refEnergy };
+  const run = (
+    n: number,
+    near: (i: number) => boolean = () => false,
+    hang: (i: number) => boolean = () => false,
+  ) => runSignal(n, (i) => ({ nearEndLikely: near(i) || hang(i), speechProb: near(i) ? 0.9 : 0.1 }));
+  return { dev, cloud, engine, traces, run, runSignal, refEnergy };
 }
 
 let opened: RoomDevice | undefined;
@@ -113,6 +115,55 @@ describe('DuplexEngine', () => {
     s.run(10);
     expect(s.dev.playedSamples).toBe(before + F);
     expect(s.engine.state).toBe('idle');
+  });
+
+  it('pauses on the level onset, chunks before the decision; only the decision makes it a stop', async () => {
+    const s = await setup('pause');
+    opened = s.dev;
+    s.engine.agentAudio('r1', tone(3000));
+    s.run(50);
+    const before = s.dev.playedSamples;
+    // The customer speaks 700 ms: the level onset is up on its first frame, the VAD from the
+    // 7th, the echo-aware decision from the 10th (as the real front-end does, roughly).
+    s.runSignal(90, (i) => ({
+      onsetLikely: i < 70,
+      speechProb: i >= 6 && i < 70 ? 0.9 : 0.1,
+      nearEndLikely: i >= 9 && i < 95,
+    }));
+    const cand = s.traces.find((t) => t.type === 'bargein.candidate');
+    expect(cand?.frame).toBe(51);
+    expect(s.refEnergy[52]).toBe(0); // silent one period after the onset frame
+    expect(s.cloud.interrupts).toHaveLength(1);
+    // truncated to what reached the DAC: up to and including the onset frame
+    expect(s.cloud.interrupts[0].playedMs).toBeCloseTo(((before + F) * 1000) / RATE, 6);
+  });
+
+  it('an echo burst or a click (level onset, no speech) costs a pause of soundReleaseMs, then resumes exactly', async () => {
+    const s = await setup('pause');
+    opened = s.dev;
+    s.engine.agentAudio('r1', tone(1500));
+    s.engine.responseDone('r1');
+    s.run(40);
+    s.runSignal(200, (i) => ({ onsetLikely: i < 2, speechProb: 0.05, nearEndLikely: false }));
+    const cand = s.traces.find((t) => t.type === 'bargein.candidate');
+    const rel = s.traces.find((t) => t.type === 'bargein.released');
+    expect(rel).toMatchObject({ kind: 'false' });
+    // silence counted from the last onset frame: 2 onset frames + soundReleaseMs
+    expect(rel && cand && rel.frame - cand.frame).toBe(1 + DEFAULT_BARGE_IN.soundReleaseMs / 10);
+    expect(s.cloud.interrupts).toHaveLength(0);
+    expect(s.dev.playedSamples).toBe((RATE * 1500) / 1000);
+  });
+
+  it('speech by the VAD that the echo-aware decision never confirms (babble, a radio) does not stop the agent', async () => {
+    const s = await setup('pause');
+    opened = s.dev;
+    s.engine.agentAudio('r1', tone(1500));
+    s.engine.responseDone('r1');
+    s.run(40);
+    s.runSignal(250, (i) => ({ onsetLikely: i < 80, speechProb: i < 80 ? 0.9 : 0.1, nearEndLikely: false }));
+    expect(s.cloud.interrupts).toHaveLength(0);
+    expect(s.traces.find((t) => t.type === 'bargein.released')).toMatchObject({ kind: 'backchannel' });
+    expect(s.dev.playedSamples).toBe((RATE * 1500) / 1000);
   });
 
   it('a backchannel pauses and resumes exactly where it paused: nothing lost, no interrupt', async () => {

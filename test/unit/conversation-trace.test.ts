@@ -14,11 +14,11 @@ describe('session traces', () => {
     const r = new SessionTraceRecorder('openai-realtime', 10, 3000, (s) => out.push(s));
     r.engine({ type: 'turn.end', frame: 150, lastSpeechFrame: 100, committed: true });
     r.engine({ type: 'agent.first_audio', frame: 170, responseId: '1:a' });
-    r.engine({ type: 'bargein.candidate', frame: 300, responseId: '1:a' });
+    r.engine({ type: 'bargein.candidate', frame: 300, responseId: '1:a', by: 'onset' });
     r.engine({ type: 'bargein.released', frame: 330, kind: 'backchannel', heldMs: 300 });
-    r.engine({ type: 'bargein.candidate', frame: 400, responseId: '1:a' });
+    r.engine({ type: 'bargein.candidate', frame: 400, responseId: '1:a', by: 'onset' });
     r.engine({ type: 'bargein.confirmed', frame: 450, responseId: '1:a', playedMs: 2000, receivedMs: 4000 });
-    r.engine({ type: 'bargein.candidate', frame: 600, responseId: '1:b' });
+    r.engine({ type: 'bargein.candidate', frame: 600, responseId: '1:b', by: 'onset' });
     r.engine({ type: 'bargein.released', frame: 610, kind: 'false', heldMs: 100 });
     r.tool({ callId: 'c', tool: 'add_item', decision: 'allow', outcome: 'ok', durationMs: 3.4 });
     r.sessionChanged();

@@ -11,6 +11,8 @@ export const conversationSchema = z
         confirmMs: z.number().int().min(100).max(2000).default(500),
         /** Silence while paused that releases a false/backchannel stop (playback resumes where it paused). */
         releaseMs: z.number().int().min(50).max(2000).default(250),
+        /** Silence that releases a pause only the front-end's level onset supported (echo burst, click). */
+        soundReleaseMs: z.number().int().min(20).max(2000).default(120),
         /** Longest pause without confirmation. */
         maxPauseMs: z.number().int().min(200).max(5000).default(1200),
         /** GPT-Live: playback gain while an interruption is pending (the model decides whether to yield). */
@@ -21,7 +23,7 @@ export const conversationSchema = z
         /** Also pause on the canceller's double-talk flag (earlier; the pause is reversible). */
         onsetOnDoubleTalk: z.boolean().default(false),
         /** Also pause when the VAD probability alone reaches this (0 = off); earlier than the echo-aware decision. */
-        onsetProb: z.number().min(0).max(1).default(0.6),
+        onsetProb: z.number().min(0).max(1).default(0),
       })
       .prefault({}),
     turn: z
