@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RunningCli, startCli } from '../helpers/cli.js';
+import { TIME_SCALE } from '../helpers/time-scale.js';
 
 let cli: RunningCli | undefined;
 const stateDir = mkdtempSync(join(tmpdir(), 'vt-demo-state-'));
@@ -42,7 +43,9 @@ describe('voiceterm run (embedded default)', () => {
     expect(stats.refRmsDbfs as number).toBeGreaterThan(-50);
     expect(stats.micRmsDbfs as number).toBeGreaterThan(-50);
     expect(stats.playedSamples as number).toBeGreaterThan(0);
-    expect(stats.xrunsCapture).toBe(0);
+    // Natively it keeps up from the start. Emulated (×20 slower) start-up work stalls the loop past the
+    // capture buffer (2.56 s) and the room drops frames, as a real device would: not asserted there.
+    if (TIME_SCALE === 1) expect(stats.xrunsCapture).toBe(0);
 
     const status = await cli.waitForLog(
       (l) => l.component === 'supervisor' && /audio ok \(room sim/.test(String(l.status)),

@@ -82,7 +82,10 @@ describe('fleet mTLS', () => {
     const watcher = mqtt.connect(broker.url, { reconnectPeriod: 0 });
     await new Promise<void>((r) => watcher.once('connect', () => r()));
     await watcher.subscribeAsync(`voiceterm/${ID}/status`, { qos: 1 });
-    const online = new Promise<string>((resolve) => watcher.on('message', (_t, p) => resolve(String(p))));
+    // The first `online` (under arm64 emulation a slow first connection may publish `offline` first)
+    const online = new Promise<string>((resolve) =>
+      watcher.on('message', (_t, p) => String(p).includes('"online"') && resolve(String(p))),
+    );
     device = startCli(['run', '--config', configPath]);
     const status = await Promise.race([
       online,
