@@ -8,8 +8,17 @@
  *  - while the far end plays, its output level is not explainable as leaked echo: it must be within
  *    `echoMarginDb` of the canceller's own echo estimate (held over the room's decay). The customer
  *    at up to 15 dB below the echo passes easily; residual echo 30+ dB below the echo does not.
+ *  - and, once the canceller has converged, it stands clear of the canceller's own residual-echo
+ *    estimate: the bursts that leak in distorted or reverberant rooms sit a few dB above that estimate
+ *    (it misses part of them, that is why they leak), the customer 13-30 dB above it.
  * With the far end silent only the VAD and the noise margin apply, so the customer is never harder
  * to hear than with no agent speaking.
+ *
+ * Warm-up: after reset() the canceller needs about a second of the agent's voice to converge. Until
+ * then its echo estimate is too low to gate with (the output sits 5-20 dB under it with Silero at
+ * 0.9+: the unconverged echo), and the ERLE estimate is no guide either (the suppressor alone makes it
+ * look converged within a few hops). So for the first `warmupFarChunks` chunks of far-end audio a
+ * start needs a sure VAD on several chunks *and* an output at least as loud as the echo estimate.
  */
 
 export interface DecisionConfig {
@@ -27,18 +36,35 @@ export interface DecisionConfig {
   /** While the canceller has not converged (ERLE estimate below convergedErleDb) and the far end
    * plays, its echo estimate is too low to gate with: demand this VAD probability... */
   warmupThreshold: number;
-  /** ...on this many consecutive chunks. */
+  /** ...on this many consecutive chunks... */
   warmupChunks: number;
+  /** ...with the output at least this far above the echo estimate, dB. */
+  warmupEchoMarginDb: number;
+  /** The canceller counts as converged after this many chunks of far-end audio since reset... */
+  warmupFarChunks: number;
+  /** ...once its ERLE estimate reaches this too. */
   convergedErleDb: number;
+  /** Converged and far end playing: output above the canceller's residual-echo estimate a chunk needs, dB. */
+  residualEstimateMarginDb: number;
   /**
    * Level evidence for double talk: Silero often scores a customer talking *over* the agent low
    * (0–0.3 for 300 ms) while the output sits at the echo's own level — 30 dB above the residual a
    * converged canceller leaves. Output within this many dB of the echo estimate...
    */
   strongEchoMarginDb: number;
-  /** ...with at least this VAD probability, on strongChunks consecutive chunks, also starts speech. */
+  /** ...with at least this VAD probability, on strongChunks consecutive chunks, also starts speech... */
   strongProb: number;
+  /** ...if the output also stands this far above the residual-echo estimate, dB. */
+  strongResidualMarginDb: number;
   strongChunks: number;
+  /**
+   * A customer whose onset the canceller's residual estimate partly explains (its finite averaging
+   * mistakes a sudden voice for echo for a few hops) still starts speech on this many consecutive
+   * chunks at sustainProb or more, above the background and within echoMarginDb of the echo
+   * estimate: residual bursts rarely keep Silero up that long.
+   */
+  sustainChunks: number;
+  sustainProb: number;
   /** Below this VAD probability a chunk counts as silence... */
   offThreshold: number;
   /** ...and this many silent chunks in a row end the speech (8 × 32 ms ≈ 256 ms). */
@@ -54,9 +80,15 @@ export const defaultDecisionConfig: DecisionConfig = {
   strongEchoMarginDb: -10,
   strongProb: 0.1,
   strongChunks: 2,
+  strongResidualMarginDb: 14,
   warmupThreshold: 0.9,
   warmupChunks: 3,
+  warmupEchoMarginDb: 0,
+  warmupFarChunks: 30,
   convergedErleDb: 12,
+  residualEstimateMarginDb: 10,
+  sustainChunks: 4,
+  sustainProb: 0.5,
   offThreshold: 0.3,
   offChunks: 8,
 };
@@ -72,6 +104,8 @@ export interface DecisionInput {
   noiseDb: number;
   /** The canceller's ERLE estimate, dB (0 before it has seen far-end audio). */
   erleDb: number;
+  /** The canceller's residual-echo estimate over the chunk, dB; absent for systems without one. */
+  residualDb?: number;
 }
 
 export type DecisionEvent = 'speech_start' | 'speech_end' | undefined;
@@ -81,6 +115,9 @@ export class BargeInDecision {
   private silent = 0;
   private qualifying = 0;
   private strongRun = 0;
+  private sustainedRun = 0;
+  /** Chunks of far-end audio since reset (saturates): the canceller's warm-up clock. */
+  private farChunks = 0;
 
   constructor(readonly config: DecisionConfig = defaultDecisionConfig) {}
 
@@ -89,6 +126,18 @@ export class BargeInDecision {
     this.silent = 0;
     this.qualifying = 0;
     this.strongRun = 0;
+    this.sustainedRun = 0;
+    this.farChunks = 0;
+  }
+
+  /** Whether the canceller has had enough of the agent's voice to trust its estimates. */
+  converged(x: DecisionInput): boolean {
+    return this.farChunks >= this.config.warmupFarChunks && x.erleDb >= this.config.convergedErleDb;
+  }
+
+  /** How far the output stands above the canceller's residual-echo estimate, dB (+inf without one). */
+  private aboveResidual(x: DecisionInput): number {
+    return x.residualDb === undefined ? Number.POSITIVE_INFINITY : x.outDb - x.residualDb;
   }
 
   /** Output at the echo's level from a converged canceller, with some VAD support (see config). */
@@ -96,10 +145,23 @@ export class BargeInDecision {
     const c = this.config;
     return (
       x.farEndActive &&
-      x.erleDb >= c.convergedErleDb &&
+      this.converged(x) &&
       x.outDb - x.echoDb >= c.strongEchoMarginDb &&
+      this.aboveResidual(x) >= c.strongResidualMarginDb &&
       x.outDb - x.noiseDb >= c.noiseMarginDb &&
       x.speechProb >= c.strongProb
+    );
+  }
+
+  /** VAD held up above the background and near the echo's level, converged canceller (see config). */
+  sustainedEvidence(x: DecisionInput): boolean {
+    const c = this.config;
+    return (
+      x.farEndActive &&
+      this.converged(x) &&
+      x.speechProb >= c.sustainProb &&
+      x.outDb - x.noiseDb >= c.noiseMarginDb &&
+      x.outDb - x.echoDb >= c.echoMarginDb
     );
   }
 
@@ -108,30 +170,33 @@ export class BargeInDecision {
     const c = this.config;
     if (x.speechProb < c.onThreshold) return false;
     if (x.outDb - x.noiseDb < c.noiseMarginDb) return false;
-    if (x.farEndActive) {
-      const converged = x.erleDb >= c.convergedErleDb;
-      // never stricter than -12 dB: a customer 15 dB under the echo still has syllables above that
-      const margin = converged
-        ? Math.min(-12, Math.max(c.echoMarginDb, c.residualMarginDb - x.erleDb))
-        : c.echoMarginDb;
-      if (x.outDb - x.echoDb < margin) return false;
-    }
-    if (x.farEndActive && x.erleDb < c.convergedErleDb && x.speechProb < c.warmupThreshold) return false;
-    return true;
+    if (!x.farEndActive) return true;
+    if (!this.converged(x))
+      return x.speechProb >= c.warmupThreshold && x.outDb - x.echoDb >= c.warmupEchoMarginDb;
+    // never stricter than -12 dB: a customer 15 dB under the echo still has syllables above that
+    const margin = Math.min(-12, Math.max(c.echoMarginDb, c.residualMarginDb - x.erleDb));
+    return x.outDb - x.echoDb >= margin && this.aboveResidual(x) >= c.residualEstimateMarginDb;
   }
 
   /** Feed one VAD chunk; returns the event it causes, if any. */
   update(x: DecisionInput): DecisionEvent {
     const c = this.config;
+    if (x.farEndActive && this.farChunks < c.warmupFarChunks) this.farChunks++;
     if (!this.active) {
       this.qualifying = this.qualifies(x) ? this.qualifying + 1 : 0;
       this.strongRun = this.strongEvidence(x) ? this.strongRun + 1 : 0;
-      const warming = x.farEndActive && x.erleDb < c.convergedErleDb;
-      if (this.qualifying >= (warming ? c.warmupChunks : c.onChunks) || this.strongRun >= c.strongChunks) {
+      this.sustainedRun = this.sustainedEvidence(x) ? this.sustainedRun + 1 : 0;
+      const warming = x.farEndActive && !this.converged(x);
+      if (
+        this.qualifying >= (warming ? c.warmupChunks : c.onChunks) ||
+        this.strongRun >= c.strongChunks ||
+        this.sustainedRun >= c.sustainChunks
+      ) {
         this.active = true;
         this.silent = 0;
         this.qualifying = 0;
         this.strongRun = 0;
+        this.sustainedRun = 0;
         return 'speech_start';
       }
       return undefined;

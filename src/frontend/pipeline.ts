@@ -58,6 +58,8 @@ export class FrontendPipeline implements FrontendProcessor {
   private echoHeld = 0;
   private chunkOutE = 0;
   private chunkEchoE = 0;
+  /** Residual-echo estimate energy over the chunk (per-sample mean square × samples). */
+  private chunkResE = 0;
   private chunkN = 0;
   private readonly echoHold: number;
   private micE = 1e-10;
@@ -106,7 +108,7 @@ export class FrontendPipeline implements FrontendProcessor {
     this.vadFill = 0;
     this.farHang = 0;
     this.noise.reset();
-    this.echoHeld = this.chunkOutE = this.chunkEchoE = this.chunkN = 0;
+    this.echoHeld = this.chunkOutE = this.chunkEchoE = this.chunkResE = this.chunkN = 0;
     this.micE = this.outE = 1e-10;
     this.frame.echoDelayMs = undefined;
   }
@@ -134,14 +136,15 @@ export class FrontendPipeline implements FrontendProcessor {
     const info = this.aec.info;
     f.doubleTalk = info.doubleTalk;
     this.echoHeld = Math.max(info.echoEstimateEnergy, this.echoHold * this.echoHeld);
-    f.residualEchoDb =
-      10 * Math.log10(info.residualEchoPsd / (this.frameSamples * 2 * this.frameSamples) + 1e-12);
+    const residualMs = info.residualEchoPsd / (this.frameSamples * 2 * this.frameSamples);
+    f.residualEchoDb = 10 * Math.log10(residualMs + 1e-12);
 
     // ERLE of the whole canceller (mic vs output), smoothed over ~1 s of far-end-only audio.
     let oE = 0;
     for (let i = 0; i < out.length; i++) oE += out[i] * out[i];
     this.chunkOutE += oE;
     this.chunkEchoE += this.echoHeld;
+    this.chunkResE += residualMs * out.length;
     this.chunkN += out.length;
     if (f.farEndActive && !info.doubleTalk) {
       this.micE = 0.98 * this.micE + 0.02 * info.micEnergy;
@@ -161,10 +164,11 @@ export class FrontendPipeline implements FrontendProcessor {
         f.speechProb = this.vad.process(this.vadBuf);
         const outDb = 10 * Math.log10(this.chunkOutE / this.chunkN + 1e-12);
         const echoDb = 10 * Math.log10(this.chunkEchoE / this.chunkN + 1e-12);
+        const residualDb = 10 * Math.log10(this.chunkResE / this.chunkN + 1e-12);
         // background: the output's own floor, or the canceller's noise estimate (which stays right
         // while echo covers the background and the output floor is the suppressor's)
         const noiseDb = Math.max(this.noise.update(outDb), info.noiseDb);
-        this.chunkOutE = this.chunkEchoE = this.chunkN = 0;
+        this.chunkOutE = this.chunkEchoE = this.chunkResE = this.chunkN = 0;
         const ev = this.decision.update({
           speechProb: f.speechProb,
           farEndActive: f.farEndActive,
@@ -172,6 +176,7 @@ export class FrontendPipeline implements FrontendProcessor {
           echoDb,
           noiseDb,
           erleDb: f.erleDb,
+          residualDb,
         });
         if (ev === 'speech_start') f.speechStart = true;
         else if (ev === 'speech_end') f.speechEnd = true;

@@ -15,6 +15,13 @@ const quietFarEnd: DecisionInput = {
   erleDb: 30,
 };
 
+/** Feeds the agent-only chunks a converged canceller produces until the warm-up is over. */
+function converged(d: BargeInDecision): BargeInDecision {
+  const agentOnly = { ...quietFarEnd, farEndActive: true, echoDb: -15, outDb: -60, residualDb: -50 };
+  for (let i = 0; i < d.config.warmupFarChunks; i++) expect(d.update(agentOnly)).toBeUndefined();
+  return d;
+}
+
 describe('barge-in decision', () => {
   it('starts on a loud VAD chunk with no far end, ends after offChunks silent chunks', () => {
     const d = new BargeInDecision();
@@ -34,16 +41,52 @@ describe('barge-in decision', () => {
   });
 
   it('while the far end plays, rejects output at residual-echo level and accepts the customer', () => {
-    const d = new BargeInDecision();
-    const echoing = { ...quietFarEnd, farEndActive: true, echoDb: -15, noiseDb: -70 };
+    const d = converged(new BargeInDecision());
+    const echoing = { ...quietFarEnd, farEndActive: true, echoDb: -15, noiseDb: -70, residualDb: -50 };
     // residual echo 40 dB under the echo estimate: the VAD may say speech, the level says echo
     expect(d.update({ ...echoing, speechProb: 0.99, outDb: -55 })).toBeUndefined();
     // the customer 12 dB under the echo (echo-to-customer ratio +12 dB) is within the margin
     expect(d.update({ ...echoing, speechProb: 0.9, outDb: -27 })).toBe('speech_start');
   });
 
+  it("rejects a residual-echo burst that stays close to the canceller's residual estimate", () => {
+    const d = converged(new BargeInDecision());
+    // a distorted room: the burst is only 10 dB under the echo estimate, Silero says speech, but the
+    // output is just 6 dB above what the canceller itself says is left of the echo
+    const burst = {
+      ...quietFarEnd,
+      farEndActive: true,
+      echoDb: -20,
+      noiseDb: -60,
+      outDb: -30,
+      residualDb: -36,
+    };
+    for (let n = 0; n < 3; n++) {
+      for (let i = 0; i < d.config.sustainChunks - 1; i++)
+        expect(d.update({ ...burst, speechProb: 0.9 })).toBeUndefined();
+      expect(d.update({ ...burst, speechProb: 0.2 })).toBeUndefined();
+    }
+    // the customer at the same level stands far above the residual estimate
+    expect(d.update({ ...burst, residualDb: -50, speechProb: 0.9 })).toBe('speech_start');
+  });
+
+  it('starts on a VAD held up for sustainChunks when the residual estimate explains the onset', () => {
+    const d = converged(new BargeInDecision());
+    const onset = {
+      ...quietFarEnd,
+      farEndActive: true,
+      echoDb: -20,
+      noiseDb: -60,
+      outDb: -32,
+      residualDb: -38,
+    };
+    for (let i = 0; i < d.config.sustainChunks - 1; i++)
+      expect(d.update({ ...onset, speechProb: 0.7 })).toBeUndefined();
+    expect(d.update({ ...onset, speechProb: 0.7 })).toBe('speech_start');
+  });
+
   it('starts on level evidence when Silero scores a customer talking over the agent low', () => {
-    const d = new BargeInDecision();
+    const d = converged(new BargeInDecision());
     // output at the echo estimate's level from a canceller with 33 dB ERLE: not residual echo
     const overTalk = {
       ...quietFarEnd,
@@ -52,22 +95,44 @@ describe('barge-in decision', () => {
       erleDb: 33,
       noiseDb: -47,
       outDb: -20,
+      residualDb: -40,
       speechProb: 0.15,
     };
     expect(d.update(overTalk)).toBeUndefined();
     expect(d.update(overTalk)).toBe('speech_start');
     // the same level with no VAD support at all is not enough (an echo-path change, a door)
-    const d2 = new BargeInDecision();
-    for (let i = 0; i < 5; i++) expect(d2.update({ ...overTalk, speechProb: 0.02 })).toBeUndefined();
+    const d2 = converged(new BargeInDecision());
+    for (let i = 0; i < 5; i++) expect(d2.update({ ...overTalk, speechProb: 0.0 })).toBeUndefined();
+    // nor is an output close to the residual estimate (a burst at the echo's level)
+    const d3 = converged(new BargeInDecision());
+    for (let i = 0; i < 5; i++) expect(d3.update({ ...overTalk, residualDb: -28 })).toBeUndefined();
   });
 
-  it('demands a surer VAD over several chunks while the canceller has not converged', () => {
+  it('during the warm-up ignores the unconverged echo and wants a sure VAD above the echo estimate', () => {
     const d = new BargeInDecision();
-    const warming = { ...quietFarEnd, farEndActive: true, echoDb: -20, erleDb: 3, outDb: -22, noiseDb: -70 };
-    expect(d.update({ ...warming, speechProb: 0.8 })).toBeUndefined();
+    // the first second of the agent's voice: the output 5-20 dB under the (too low) echo estimate and
+    // Silero sure it is speech; the suppressor already makes the ERLE estimate look converged
+    const warming = { ...quietFarEnd, farEndActive: true, echoDb: -20, erleDb: 15, outDb: -28, noiseDb: -70 };
+    for (let i = 0; i < 10; i++) expect(d.update({ ...warming, speechProb: 0.97 })).toBeUndefined();
+    // a customer louder than the echo still gets through, on warmupChunks sure chunks
+    const loud = { ...warming, outDb: -18 };
+    expect(d.update({ ...loud, speechProb: 0.8 })).toBeUndefined();
     for (let i = 0; i < defaultDecisionConfig.warmupChunks - 1; i++)
-      expect(d.update({ ...warming, speechProb: 0.95 })).toBeUndefined();
-    expect(d.update({ ...warming, speechProb: 0.95 })).toBe('speech_start');
+      expect(d.update({ ...loud, speechProb: 0.95 })).toBeUndefined();
+    expect(d.update({ ...loud, speechProb: 0.95 })).toBe('speech_start');
+  });
+
+  it('counts the warm-up in far-end audio, and reset() starts it again', () => {
+    const d = new BargeInDecision();
+    const x = { ...quietFarEnd, farEndActive: true, echoDb: -20, erleDb: 25, residualDb: -50 };
+    // silence before the agent speaks does not count
+    for (let i = 0; i < 100; i++) d.update({ ...quietFarEnd });
+    expect(d.converged(x)).toBe(false);
+    converged(d);
+    expect(d.converged(x)).toBe(true);
+    expect(d.converged({ ...x, erleDb: 5 })).toBe(false);
+    d.reset();
+    expect(d.converged(x)).toBe(false);
   });
 });
 

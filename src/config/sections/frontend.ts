@@ -21,6 +21,10 @@ export const frontendSchema = restart(
           echoMarginDb: z.number().min(-60).max(0).default(-22),
           /** ...and above the residual echo implied by the measured ERLE, dB. */
           residualMarginDb: z.number().min(0).max(40).default(16),
+          /** ...and above the canceller's own residual-echo estimate, dB (residual bursts sit close to it). */
+          residualEstimateMarginDb: z.number().min(0).max(40).default(10),
+          /** 32 ms chunks of the agent's voice after a reset before the canceller counts as converged. */
+          warmupFarChunks: z.number().int().min(0).max(1000).default(30),
           /** Quiet 32 ms chunks that end speech. */
           offChunks: z.number().int().min(1).max(100).default(8),
         })
