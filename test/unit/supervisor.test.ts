@@ -164,4 +164,14 @@ describe('liveness and helpers', () => {
     ]);
     expect(line).toBe('voiceterm 1.2.3 degraded (1/2): audio ok (room); fleet failed');
   });
+
+  it('clips a long summary so the components after it stay on the line', () => {
+    const long = `failed: ${'x'.repeat(500)}`;
+    const line = statusLine('1.2.3', [
+      { name: 'conversation', state: 'starting', health: { healthy: false, summary: long } },
+      { name: 'audio', state: 'running', health: { healthy: true, summary: 'room sim' } },
+    ]);
+    expect(line.length).toBeLessThanOrEqual(400);
+    expect(line).toMatch(/conversation starting \(failed: x+…\); audio ok \(room sim\)$/);
+  });
 });
