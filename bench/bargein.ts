@@ -36,6 +36,9 @@ interface Tally {
   reaction: number[];
   vad: number[];
   onset: number[];
+  hold: number[];
+  holdBy: Record<string, number>;
+  liveInstructions: { confirmed: number; appended: number };
   truncErr: number[];
   eouToAudio: number[];
   resumeMs: number[];
@@ -59,6 +62,9 @@ const newTally = (): Tally => ({
   reaction: [],
   vad: [],
   onset: [],
+  hold: [],
+  holdBy: {},
+  liveInstructions: { confirmed: 0, appended: 0 },
   truncErr: [],
   eouToAudio: [],
   resumeMs: [],
@@ -117,6 +123,12 @@ async function episodeRun(
   h.cloud.script.replies.push({ text: agentText });
   const tracesBefore = h.traces.length;
   const truncsBefore = h.cloud.sent('conversation.item.truncate').length;
+  /** Live: what the engine told the model the customer did not hear (not the bench's own prompts). */
+  const notHeard = () =>
+    h.cloud
+      .sent('session.instructions.append')
+      .filter((e) => String(e.body.content).includes('did NOT hear'));
+  const appendsBefore = notHeard().length;
   const firstAudios = () => h.traces.slice(tracesBefore).filter((x) => x.type === 'agent.first_audio');
   // Start from quiet (a Live double may still be answering a stray turn), and ask again if the
   // model did not take the prompt (Live ignores it while it is speaking).
@@ -138,10 +150,8 @@ async function episodeRun(
     const cands = since('bargein.candidate');
     const rels = since('bargein.released');
     t.echoFalsePauses += cands.length;
-    for (const c of cands) {
-      const by = (c as { by: string }).by;
-      t.echoPausesBy[by] = (t.echoPausesBy[by] ?? 0) + 1;
-    }
+    for (const c of cands)
+      if (c.type === 'bargein.candidate') t.echoPausesBy[c.by] = (t.echoPausesBy[c.by] ?? 0) + 1;
     for (let k = 0; k < cands.length && k < rels.length; k++)
       t.echoPauseMs.push((rels[k].sample - cands[k].sample) / 16);
     const done = since('agent.done')[0];
@@ -215,6 +225,17 @@ async function episodeRun(
   if (vadAt >= 0) t.vad.push((vadAt - onset) / 16);
   const onsetAt = vadDecisionAt(h, onset, end + 16000, h.onsetLikely);
   if (onsetAt >= 0) t.onset.push((onsetAt - onset) / 16);
+  // onset → the engine's pause (Realtime) / duck (Live) command; trace samples are frame ends
+  const held = since('bargein.candidate').find((c) => c.sample >= onset);
+  if (held?.type === 'bargein.candidate') {
+    t.hold.push((held.sample - onset) / 16);
+    t.holdBy[held.by] = (t.holdBy[held.by] ?? 0) + 1;
+  }
+  if (live) {
+    t.liveInstructions.confirmed++;
+    await h.run(100);
+    t.liveInstructions.appended += notHeard().length - appendsBefore;
+  }
   if (!live) {
     // The truncate the double received for this reply, vs what the DAC actually played of it.
     const tr = h.cloud.sent('conversation.item.truncate')[truncsBefore];
@@ -253,6 +274,9 @@ function summarise(t: Tally) {
     vad_speech_start_ms_p95: quantile(t.vad, 0.95),
     onset_likely_ms_p50: quantile(t.onset, 0.5),
     onset_likely_ms_p95: quantile(t.onset, 0.95),
+    hold_ms_p50: quantile(t.hold, 0.5),
+    hold_ms_p95: quantile(t.hold, 0.95),
+    hold_by: t.holdBy,
     first_syllable_bargeins: t.firstSyllable,
     echo_false_pauses: t.echoFalsePauses,
     echo_false_pauses_by: t.echoPausesBy,
@@ -343,7 +367,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     ...summarise(realtime),
     bargein_available_after_agent_start_ms:
       realtime.firstSyllable.n > 0 && realtime.firstSyllable.stopped === realtime.firstSyllable.n ? 0 : null,
-    live: summarise(live),
+    live: { ...summarise(live), instructions_appended: live.liveInstructions },
     wall_s: +((performance.now() - t0) / 1000).toFixed(1),
   };
 }
