@@ -84,57 +84,65 @@ def build():
     # Inputs and outputs are few packed tensors: onnxruntime-node spends ~3 us binding each tensor
     # of a run, more than most nodes cost. Split/Concat of the packed state is one kernel each.
     frame = g.input("frame", [1, 2 * R])                                # [mic | ref]
-    cidx = g.input("cidx", [NC, 1], onnx.TensorProto.INT64)
+    # rows of W (real parts 0..P-1, imaginary parts P..2P-1) to constrain this hop: [[c, c+P], ..]
+    cidx = g.input("cidx", [NC, 2, 1], onnx.TensorProto.INT64)
     mic, ref = g.split(frame, [R, R], axis=1)
-    # spectral state: rows of K bins; scalars are rows too (one value repeated over the bins)
-    spec = [("Xr", P), ("Xi", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1), ("Sey_i", 1),
-            ("Syy_s", 1), ("See_s", 1), ("Rprev", 1), ("N", 1), ("GS", 1), ("dtc", 1), ("Pey", 1), ("Pyy", 1)]
+    # spectral state: rows of K bins; scalars are rows too (one value repeated over the bins).
+    # X2 = |X|^2 per partition is kept (shifted with X) rather than recomputed for all P each hop.
+    spec = [("Xr", P), ("Xi", P), ("X2", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1),
+            ("Sey_i", 1), ("Syy_s", 1), ("See_s", 1), ("Rprev", 1), ("N", 1), ("GS", 1), ("dtc", 1), ("Pey", 1),
+            ("Pyy", 1)]
     time = [("xprev", 1), ("eprev", 1), ("yprev", 1), ("olap", 1)]         # rows of R samples
     s_spec = g.input("s_spec", [sum(n for _, n in spec), K])
     s_time = g.input("s_time", [len(time), R])
-    # the oldest partition of X is split off on its own: the shift below drops it
-    sizes = [n for name, n in spec for n in ((P - 1, 1) if name in ("Xr", "Xi") else (n,))]
-    parts = iter(g.split(s_spec, sizes))
-    Xr_keep, _, Xi_keep, _ = next(parts), next(parts), next(parts), next(parts)
-    Wr, Wi, Psi, PhiS, Sey_r, Sey_i, Syy_s, See_s, Rprev, Nn, GS, dtc, Pey, Pyy = parts
+    # pieces as the graph uses them: the oldest partition of X, X2 split off (the shift drops it),
+    # Wr and Wi together (complex tensors are [2,...] stacks: real, imaginary)
+    Xr_keep, _, Xi_keep, _, X2_keep, _, W, Psi, PhiS, Sey_r, Sey_i, Syy_s, See_s, Rprev, Nn, GS, dtc, Pey, Pyy = \
+        g.split(s_spec, [P - 1, 1, P - 1, 1, P - 1, 1, 2 * P, P] + [1] * 11)
     xprev, eprev, yprev, olap = g.split(s_time, [1] * len(time))
+    shape = lambda x, dims: g.op("Reshape", x, g.const(np.array(dims, np.int64)))
 
     # ---- stage 1: partitioned-block frequency-domain Kalman filter ----------------------------
+    # Complex products on stacked tensors, [2P,K] = real rows over imaginary rows: with
+    # XA = [Xr; -Xi] and XB = [Xi; Xr], sum_p X W = sum(XA * W) + i sum(XB * W) and
+    # conj(X) E = XA * Er + XB * Ei. (Only broadcasts over rows and sums over rows: the shapes
+    # onnxruntime has fast kernels for.)
     xf = g.concat(xprev, ref, axis=1)                                   # [1,M]
     X0 = g.mm(xf, g.const(f32(np.hstack([C, S]))))                      # [1,2K]
     X0r, X0i = g.split(X0, [K, K], axis=1)
     nXr = g.concat(X0r, Xr_keep)                                        # newest partition first
     nXi = g.concat(X0i, Xi_keep)
-    Yr = g.sum0(g.sub(g.mul(nXr, Wr), g.mul(nXi, Wi)), keep=1)           # [1,K]
-    Yi = g.sum0(g.add(g.mul(nXr, Wi), g.mul(nXi, Wr)), keep=1)
+    XA, XB = g.concat(nXr, g.op("Neg", nXi)), g.concat(nXi, nXr)        # [2P,K]
+    Y = g.concat(g.sum0(g.mul(XA, W), keep=1), g.sum0(g.mul(XB, W), keep=1), axis=1)  # [1,2K]
     # overlap-save: the last R samples of the circular convolution are the linear ones
-    yhat = g.mm(g.concat(Yr, Yi, axis=1), g.const(f32(np.vstack([IC[:, R:], IS[:, R:]]))))  # [1,R]
+    yhat = g.mm(Y, g.const(f32(np.vstack([IC[:, R:], IS[:, R:]]))))    # [1,R]
     e = g.sub(mic, yhat)
     E = g.mm(e, g.const(f32(np.hstack([C[R:], S[R:]]))))                # DFT of [0, e]
     Er, Ei = g.split(E, [K, K], axis=1)
 
-    X2 = g.abs2(nXr, nXi)                                               # [P,K]
+    abs2_stacked = lambda z, n: g.op("ReduceSumSquare", shape(z, [2, n, K]), axes=[0], keepdims=0)  # [n,K]
+    nX2 = g.concat(abs2_stacked(X0, 1), X2_keep)                                # |X|^2, [P,K]
     # observation noise = error power minus what the filter's own uncertainty explains (R/M of it
     # lands in the R error samples): near-end speech + noise, not unconverged echo. So the step is
     # large while only echo is there (fast convergence) and small in double talk (robust filter).
-    XPsi = g.sum0(g.mul(X2, Psi), keep=1)                               # [1,K]
-    obs = g.maxi(g.sub(g.abs2(Er, Ei), g.scale(XPsi, R / M)), g.f(c["phis_floor"]))
+    PX = g.mul(Psi, nX2)
+    XPsi = g.sum0(PX, keep=1)                                           # [1,K]
+    obs = g.maxi(g.sub(abs2_stacked(E, 1), g.scale(XPsi, R / M)), g.f(c["phis_floor"]))
     nPhiS = g.smooth(PhiS, obs, c["beta"])
     D = g.add(XPsi, g.add(nPhiS, g.f(1e-10)))                            # [1,K]
     gain = g.div(g.scale(Psi, c["mu"]), D)                               # [P,K]
     # W += gain * conj(X) * E
-    uWr = g.add(Wr, g.mul(gain, g.add(g.mul(nXr, Er), g.mul(nXi, Ei))))
-    uWi = g.add(Wi, g.mul(gain, g.sub(g.mul(nXr, Ei), g.mul(nXi, Er))))
+    XE = shape(g.add(g.mul(XA, Er), g.mul(XB, Ei)), [2, P, K])
+    uW = shape(g.add(shape(W, [2, P, K]), g.mul(gain, XE)), [2 * P, K])
     # gradient constraint on NC partitions: impulse response beyond R taps is circular garbage
     # (IDFT to the first R taps, then DFT: two [.,R] products, half the work of the [2K,2K] projection)
-    sel = g.concat(g.op("GatherND", uWr, cidx), g.op("GatherND", uWi, cidx), axis=1)  # [NC,2K]
+    sel = shape(g.op("GatherND", uW, cidx), [NC, 2 * K])                # [NC, re|im]
     taps = g.mm(sel, g.const(f32(np.vstack([IC[:, :R], IS[:, :R]]))))  # [NC,R]
-    projr, proji = g.split(g.mm(taps, g.const(f32(np.hstack([C[:R], S[:R]])))), [K, K], axis=1)
-    uWr = g.op("ScatterND", uWr, cidx, projr)
-    uWi = g.op("ScatterND", uWi, cidx, proji)
+    proj = g.mm(taps, g.const(f32(np.hstack([C[:R], S[:R]]))))         # [NC,2K]
+    uW = g.op("ScatterND", uW, cidx, shape(proj, [NC, 2, K]))           # [2P,K]: Wr rows, Wi rows
     # covariance update, then the prediction step for the next hop
-    uPsi = g.mul(Psi, g.sub(g.f(1.0), g.div(g.scale(g.mul(Psi, X2), c["mu"] * R / M), D)))
-    uPsi = g.add(uPsi, g.add(g.scale(g.abs2(uWr, uWi), 1 - c["a2"]), g.f(c["q0"])))
+    uPsi = g.mul(Psi, g.sub(g.f(1.0), g.div(g.scale(PX, c["mu"] * R / M), D)))
+    uPsi = g.add(uPsi, g.add(g.scale(g.add(*g.split(g.sq(uW), [P, P])), 1 - c["a2"]), g.f(c["q0"])))
     # (the filter itself is not shrunk by A: a leak of W biases it low; only its uncertainty grows)
 
     # ---- stage 2: residual echo + noise suppressor -------------------------------------------
@@ -195,9 +203,10 @@ def build():
 
     g.output(out, "out", [1, R])
     g.output(info, "info", [6])
-    news = dict(xprev=ref, Xr=nXr, Xi=nXi, Wr=uWr, Wi=uWi, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
+    news = dict(xprev=ref, Xr=nXr, Xi=nXi, X2=nX2, Wr=uW, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
                 Sey_r=nSey_r, Sey_i=nSey_i, Syy_s=nSyy, See_s=nSee, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nPey, Pyy=nPyy)
-    g.output(g.concat(*[news[n] for n, _ in spec]), "n_spec", [sum(n for _, n in spec), K])
+    # (uW holds the Wr rows and the Wi rows)
+    g.output(g.concat(*[news[n] for n, _ in spec if n != "Wi"]), "n_spec", [sum(n for _, n in spec), K])
     g.output(g.concat(*[news[n] for n, _ in time]), "n_time", [len(time), R])
     init = {name: 0.0 for name, _ in spec + time}
     # prior on the echo path: full uncertainty over the first psi_flat partitions (bulk delay + direct

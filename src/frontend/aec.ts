@@ -82,13 +82,14 @@ export class EchoCanceller {
     this.session = new SyncSession(bytes);
     this.hop = this.meta.hop;
     this.frame = new Float32Array(2 * this.hop);
-    this.cidx = new BigInt64Array(this.meta.constrainPerHop);
+    // rows of W to constrain, per partition c: its real-part row c and imaginary-part row c + partitions
+    this.cidx = new BigInt64Array(2 * this.meta.constrainPerHop);
     this.out = new Float32Array(this.hop);
     this.infoBuf = new Float32Array(6);
     this.psdScale = (this.hop + 1) * this.hop;
     const common = {
       frame: floatTensor(this.frame, [1, 2 * this.hop]),
-      cidx: int64Tensor(this.cidx, [this.meta.constrainPerHop, 1]),
+      cidx: int64Tensor(this.cidx, [this.meta.constrainPerHop, 2, 1]),
     };
     const outs = { out: floatTensor(this.out, [1, this.hop]), info: floatTensor(this.infoBuf, [6]) };
     this.feeds = { ...common };
@@ -143,7 +144,11 @@ export class EchoCanceller {
     this.frame.set(ref, this.hop);
     const p = this.meta.partitions;
     const nc = this.meta.constrainPerHop;
-    for (let i = 0; i < nc; i++) this.cidx[i] = BigInt((this.hopCount * nc + i) % p);
+    for (let i = 0; i < nc; i++) {
+      const c = (this.hopCount * nc + i) % p;
+      this.cidx[2 * i] = BigInt(c);
+      this.cidx[2 * i + 1] = BigInt(c + p);
+    }
     if (this.flip) this.session.run(this.feedsB, this.fetchesB);
     else this.session.run(this.feeds, this.fetches);
     this.flip = !this.flip;
