@@ -60,11 +60,12 @@ export interface DecisionConfig {
   /**
    * A customer whose onset the canceller's residual estimate partly explains (its finite averaging
    * mistakes a sudden voice for echo for a few hops) still starts speech on this many consecutive
-   * chunks at sustainProb or more, above the background and within echoMarginDb of the echo
+   * chunks at sustainProb or more, above the background and within sustainEchoMarginDb of the echo
    * estimate: residual bursts rarely keep Silero up that long.
    */
   sustainChunks: number;
   sustainProb: number;
+  sustainEchoMarginDb: number;
   /** Below this VAD probability a chunk counts as silence... */
   offThreshold: number;
   /** ...and this many silent chunks in a row end the speech (8 × 32 ms ≈ 256 ms). */
@@ -80,7 +81,7 @@ export const defaultDecisionConfig: DecisionConfig = {
   strongEchoMarginDb: -10,
   strongProb: 0.1,
   strongChunks: 2,
-  strongResidualMarginDb: 14,
+  strongResidualMarginDb: 12,
   warmupThreshold: 0.9,
   warmupChunks: 3,
   warmupEchoMarginDb: 0,
@@ -88,7 +89,8 @@ export const defaultDecisionConfig: DecisionConfig = {
   convergedErleDb: 12,
   residualEstimateMarginDb: 10,
   sustainChunks: 4,
-  sustainProb: 0.5,
+  sustainProb: 0.6,
+  sustainEchoMarginDb: -25,
   offThreshold: 0.3,
   offChunks: 8,
 };
@@ -104,7 +106,8 @@ export interface DecisionInput {
   noiseDb: number;
   /** The canceller's ERLE estimate, dB (0 before it has seen far-end audio). */
   erleDb: number;
-  /** The canceller's residual-echo estimate over the chunk, dB; absent for systems without one. */
+  /** The canceller's residual-echo estimate over the chunk (before its suppressor's over-estimation),
+   * dB; absent for systems without one. */
   residualDb?: number;
 }
 
@@ -161,7 +164,7 @@ export class BargeInDecision {
       this.converged(x) &&
       x.speechProb >= c.sustainProb &&
       x.outDb - x.noiseDb >= c.noiseMarginDb &&
-      x.outDb - x.echoDb >= c.echoMarginDb
+      x.outDb - x.echoDb >= c.sustainEchoMarginDb
     );
   }
 

@@ -58,8 +58,12 @@ export class FrontendPipeline implements FrontendProcessor {
   private echoHeld = 0;
   private chunkOutE = 0;
   private chunkEchoE = 0;
-  /** Residual-echo estimate energy over the chunk (per-sample mean square × samples). */
+  /** Residual-echo estimate energy over the chunk, before the suppressor's over-estimation. */
   private chunkResE = 0;
+  /** The suppressor's echo over-estimation (far end alone / double talk), from aec.json: the
+   * decision's margin is against the residual estimate itself, whatever the suppressor's tuning. */
+  private readonly overSingle: number;
+  private readonly overDouble: number;
   private chunkN = 0;
   private readonly echoHold: number;
   private micE = 1e-10;
@@ -84,6 +88,8 @@ export class FrontendPipeline implements FrontendProcessor {
     this.farHangHops = Math.round((opts.farEndHangMs ?? 300) / 10);
     this.echoHold = opts.echoHoldPerHop ?? 0.9;
     this.partE = new Float32Array(this.aec.meta.partitions);
+    this.overSingle = this.aec.meta.config.over_st ?? 1;
+    this.overDouble = this.aec.meta.config.over_dt ?? 1;
     this.frame = {
       index: 0,
       clean: new Float32Array(this.frameSamples),
@@ -144,7 +150,7 @@ export class FrontendPipeline implements FrontendProcessor {
     for (let i = 0; i < out.length; i++) oE += out[i] * out[i];
     this.chunkOutE += oE;
     this.chunkEchoE += this.echoHeld;
-    this.chunkResE += residualMs * out.length;
+    this.chunkResE += (residualMs * out.length) / (info.doubleTalk ? this.overDouble : this.overSingle);
     this.chunkN += out.length;
     if (f.farEndActive && !info.doubleTalk) {
       this.micE = 0.98 * this.micE + 0.02 * info.micEnergy;
