@@ -52,6 +52,8 @@ export class EchoCanceller {
   /** [mic | ref]: the one signal input of the graph. */
   private readonly frame: Float32Array;
   private readonly cidx: BigInt64Array;
+  /** BigInt(0 .. 2·partitions-1), made once: BigInt() per hop would allocate on the audio path. */
+  private readonly rowIds: bigint[];
   private readonly feeds: Record<string, Tensor>;
   private readonly fetches: Record<string, Tensor>;
   private readonly feedsB: Record<string, Tensor>;
@@ -84,6 +86,7 @@ export class EchoCanceller {
     this.frame = new Float32Array(2 * this.hop);
     // rows of W to constrain, per partition c: its real-part row c and imaginary-part row c + partitions
     this.cidx = new BigInt64Array(2 * this.meta.constrainPerHop);
+    this.rowIds = Array.from({ length: 2 * this.meta.partitions }, (_, i) => BigInt(i));
     this.out = new Float32Array(this.hop);
     this.infoBuf = new Float32Array(6);
     this.psdScale = (this.hop + 1) * this.hop;
@@ -146,8 +149,8 @@ export class EchoCanceller {
     const nc = this.meta.constrainPerHop;
     for (let i = 0; i < nc; i++) {
       const c = (this.hopCount * nc + i) % p;
-      this.cidx[2 * i] = BigInt(c);
-      this.cidx[2 * i + 1] = BigInt(c + p);
+      this.cidx[2 * i] = this.rowIds[c];
+      this.cidx[2 * i + 1] = this.rowIds[c + p];
     }
     if (this.flip) this.session.run(this.feedsB, this.fetchesB);
     else this.session.run(this.feeds, this.fetches);
