@@ -1,5 +1,7 @@
 /**
  * `npm run bench -- bargein [--quick] [--speedup N] [--onset-prob P] [--double-talk-onset]`
+ * `npm run bench -- bargein --onset-replay [--quick]`: the front-end's barge-in signals alone over
+ * many minutes of agent speech (bench/conversation/onset-replay.ts).
  *
  * Many scripted interruptions at several echo levels, through the room simulator (acoustic double)
  * with the real front-end (AEC + Silero + echo-aware decision), the duplex engine, the real
@@ -18,6 +20,7 @@ import { join } from 'node:path';
 import { floatToInt16, LinearResampler } from '../src/cloud/pcm.js';
 import { FrontendPipeline } from '../src/frontend/pipeline.js';
 import { ConversationHarness } from './conversation/harness.js';
+import { runOnsetReplay } from './conversation/onset-replay.js';
 import {
   firstAudibleFrom,
   firstNonSilent,
@@ -305,6 +308,7 @@ const SCHEDULE: Kind[] = [
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const quick = args.includes('--quick');
+  if (args.includes('--onset-replay')) return runOnsetReplay(quick);
   const si = args.indexOf('--speedup');
   const speedup = si >= 0 ? Number(args[si + 1]) : quick ? 4 : 3;
   const onsetOnDoubleTalk = args.includes('--double-talk-onset');

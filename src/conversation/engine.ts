@@ -3,16 +3,18 @@
  * (the AudioDevice's playback half) and a CloudPort (commit / interrupt), and is stepped once per
  * capture frame with the front-end's echo-aware signal. Deterministic: time is the frame count.
  *
- * Agent states:  idle ──audio──▶ playing ──near-end──▶ held ──confirmMs of speech──▶ stopped(idle)
- *                                    ▲                   │
- *                                    └──released (silence releaseMs / maxPauseMs)──┘
+ * Agent states:  idle ──audio──▶ playing ──onset/near-end──▶ held ──decision + confirmMs of speech──▶ stopped(idle)
+ *                                    ▲                         │
+ *                                    └──released (silence releaseMs or soundReleaseMs / maxPauseMs)──┘
  *  held = paused (Realtime: the device fades out within a period; position held) or ducked (Live:
  *  the model decides whether to yield; we play on quietly). Confirmed: flush, then Realtime
  *  cancels + truncates to what reached the DAC, Live is told what was not heard.
  *
  * Why pause first and decide later: the pause is reversible and costs nothing, so it can happen on
- * the first frame the front-end flags (reaction within a period); the expensive, irreversible part
- * (dropping the reply) waits until the speech has outlasted a backchannel.
+ * the first frame the front-end flags — its per-frame level onset, 60–150 ms before its confirmed
+ * (chunked, echo-aware) decision — for a reaction within a period or two; the expensive,
+ * irreversible part (dropping the reply) waits for the confirmed decision and for speech that has
+ * outlasted a backchannel.
  */
 import type { InterruptInfo } from '../cloud/provider.js';
 import { AgentQueue } from './agent-queue.js';

@@ -19,6 +19,9 @@
  *    the reference plays and there is no double talk, ≥ `convergedLinearErleDb`), not only on the whole canceller's ERLE: in the first second of a
  *    session the suppressor already hides most of the echo (ERLE reads 20–30 dB) while the linear
  *    filter removes only ~6 dB, and what leaks through then comes in bursts 8–14 dB under the echo.
+ *    Until then (the first 1–3 s of a session) only output at least as loud as the echo estimate
+ *    (`coldEchoMarginDb`) and far above the recent background (`coldBackgroundMarginDb`) counts:
+ *    a customer at or above the echo's level, which the decision's own warm-up is slowest on.
  * A cough or a door slam passes too: that is fine, the engine only pauses on it and resumes exactly
  * where it paused when no speech follows.
  */
@@ -38,6 +41,10 @@ export interface OnsetConfig {
   convergedErleDb: number;
   /** ...and the linear filter's own ERLE (mic vs its error) below which the same holds. */
   convergedLinearErleDb: number;
+  /** Not converged yet: output relative to the echo estimate a frame needs, dB... */
+  coldEchoMarginDb: number;
+  /** ...and output above the recent non-speech output's percentile, dB. */
+  coldBackgroundMarginDb: number;
   /** Consecutive qualifying frames. */
   frames: number;
 }
@@ -50,6 +57,8 @@ export const defaultOnsetConfig: OnsetConfig = {
   echoMarginDb: -15,
   convergedErleDb: 12,
   convergedLinearErleDb: 10,
+  coldEchoMarginDb: 0,
+  coldBackgroundMarginDb: 25,
   frames: 1,
 };
 
@@ -171,11 +180,12 @@ export class OnsetDetector {
     const c = this.config;
     if (x.outDb - x.noiseDb < c.noiseMarginDb) return false;
     if (x.outDb - this.backgroundDb() < c.backgroundMarginDb) return false;
-    if (x.farEndActive) {
-      if (x.erleDb < c.convergedErleDb || this.linearErleDb() < c.convergedLinearErleDb) return false;
-      if (x.outDb - x.echoDb < c.echoMarginDb) return false;
-    }
-    return true;
+    if (!x.farEndActive) return true;
+    if (x.erleDb < c.convergedErleDb || this.linearErleDb() < c.convergedLinearErleDb)
+      return (
+        x.outDb - x.echoDb >= c.coldEchoMarginDb && x.outDb - this.backgroundDb() >= c.coldBackgroundMarginDb
+      );
+    return x.outDb - x.echoDb >= c.echoMarginDb;
   }
 
   /** Feed one frame; returns whether a customer onset is likely now. */
