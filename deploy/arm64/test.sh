@@ -8,7 +8,7 @@
 #   3. tsc on the host (JavaScript is architecture-free), binding.gyp cross-compiled into build/Release
 #   4. vitest on the arm64 Node; arm64 child processes (the CLI, forks, arecord/aplay) run through a
 #      PRIVATE binfmt_misc in a user+mount namespace (Linux >= 6.7), host tools (python3, mosquitto,
-#      pulseaudio, systemd-analyze) run natively.
+#      pulseaudio, systemd-analyze) run natively; rauc runs outside that namespace (host-exec.mjs).
 #
 # Usage: deploy/arm64/test.sh [vitest args…]      e.g. deploy/arm64/test.sh test/integration/boards.test.ts
 # Env:   VT_ARM64_FROM=worktree|head  QEMU_CPU=neoverse-n1
@@ -75,6 +75,15 @@ printf "%s" ":qemu-aarch64:M::\\x7f\\x45\\x4c\\x46\\x02\\x01\\x01\\x00\\x00\\x00
 exec "\$@"' binfmt-ns "\$@"
 EOF
 chmod +x "$WORK/binfmt-ns.sh"
+# rauc mounts bundles (squashfs on a loop device), which no user namespace may do: every rauc command
+# the tests or the product run goes through a shim to a server outside the namespace (host-exec.mjs).
+HOST_EXEC_SOCK=$WORK/host-exec.sock
+node "$ROOT/deploy/arm64/host-exec.mjs" serve "$HOST_EXEC_SOCK" &
+HOST_EXEC_PID=$!
+trap 'kill $HOST_EXEC_PID 2>/dev/null || true' EXIT
+printf '#!/bin/sh\nexec %s %s run %s rauc "$@"\n' "$(command -v node)" "$ROOT/deploy/arm64/host-exec.mjs" "$HOST_EXEC_SOCK" \
+  > "$WORK/bin/rauc"
+chmod +x "$WORK/bin/rauc"
 RUN=("$WORK/binfmt-ns.sh" env "PATH=$WORK/bin:$PATH")
 "${RUN[@]}" node -e 'if (process.arch !== "arm64") process.exit(1); require("child_process").execFileSync(process.execPath, ["-e", ""]); console.error("[arm64-test] node", process.version, process.arch, "(children via private binfmt_misc)")'
 
