@@ -125,12 +125,17 @@ export class DuplexEngine {
 
   /** The link went down or the session was replaced: nothing of it may play later. */
   dropAll(): void {
+    this.awaitingReply = false;
+    this.inTurn = false;
+    this.turnSpeech = this.turnSilence = 0;
+    // Nothing of ours queued or playing: leave the device alone. The offline flow speaks through the
+    // same device, and a session replaced while it talks must not cut its prompt.
+    if (this.state === 'idle' && this.queue.pending === 0) return;
     const played = this.device.playedSamples;
     this.queue.flushed(this.device.flush(), played);
     if (this.state === 'held' && this.cloud.holdMode === 'pause') this.device.resume();
     if (this.playing) this.dropped.add(this.playing);
     this.state = 'idle';
-    this.awaitingReply = false;
   }
 
   /** Samples of a response received and played so far (for traces and benches). */

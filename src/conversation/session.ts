@@ -58,7 +58,11 @@ export class ConversationSession {
     const port: CloudPort = {
       deviceDecidesTurns: o.kind === 'openai-realtime',
       holdMode: o.kind === 'gpt-live' ? 'duck' : 'pause',
-      commitTurn: () => this.keeper.current?.commitTurn(),
+      // While the offline flow owns the conversation, nothing is committed to the (dead) session:
+      // a stale answer would arrive after recovery.
+      commitTurn: () => {
+        if (this.cloudActive) this.keeper.current?.commitTurn();
+      },
       interrupt: (info) => this.interrupt(info),
     };
     this.engine = new DuplexEngine(o.device, port, {
@@ -99,7 +103,9 @@ export class ConversationSession {
     this.stats.frames++;
     const fe = this.o.frontend.process(f.mic, f.ref, f.index);
     this.o.onFrontendFrame?.(fe);
-    this.engine.step(fe);
+    // Offline, the offline flow owns turns and the loudspeaker: the engine neither takes turns nor
+    // pauses or flushes the device (the front-end still runs: the offline flow uses its output).
+    if (this.cloudActive) this.engine.step(fe);
     this.batch.set(fe.clean, this.batchFill);
     this.batchFill += fe.clean.length;
     if (this.batchFill < this.batch.length) return;

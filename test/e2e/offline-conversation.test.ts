@@ -68,11 +68,15 @@ describe('offline fallback through the whole terminal', () => {
     console.log(`customer turn committed → offline prompt at the loudspeaker: ${Math.round(ms)} ms`);
     expect(ms).toBeLessThan(scaled(2000)); // a latency: stretched under arm64 emulation
 
-    // 3. The customer asks for a person after the prompt.
+    // 3. The customer asks for a person after the prompt. The offline flow owns this turn: nothing
+    //    is committed to the dead session (a stale answer would come back after recovery).
     await rig.speakerIdle();
+    const commitsOffline = rig.cloud.sent('input_audio_buffer.commit').length;
     const handoff = rig.next('offline.handoff', () => true, 20_000);
     rig.sayAtMic(person, 300);
     expect((await handoff).payload.reason).toBe('intent:person');
+    await rig.speakerIdle();
+    expect(rig.cloud.sent('input_audio_buffer.commit').length).toBe(commitsOffline);
 
     // 4. The network comes back. Nobody resets the silent socket: the keeper has been building a
     //    replacement session since link health declared the link offline; once one connects, link

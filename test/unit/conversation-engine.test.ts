@@ -255,4 +255,15 @@ describe('DuplexEngine', () => {
     s.run(10);
     expect(s.refEnergy.slice(11).every((e) => e === 0)).toBe(true);
   });
+
+  it('dropAll on an idle engine leaves the device alone: the offline flow may be speaking through it', async () => {
+    const s = await setup('pause');
+    opened = s.dev;
+    // Someone else (the offline flow's prompt) plays through the same device.
+    s.dev.write(tone(500));
+    s.run(5);
+    s.engine.dropAll();
+    s.run(10);
+    expect(s.refEnergy.slice(5, 15).every((e) => e > 0)).toBe(true);
+  });
 });
