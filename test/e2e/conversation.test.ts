@@ -164,3 +164,58 @@ describe.each(['openai-realtime', 'gpt-live'] as const)('a drive-thru conversati
     expect(entries[0].args.note).toBe('pay with card [card]');
   });
 });
+
+describe('barge-in through the real front-end (Realtime)', () => {
+  it('pauses on the level onset before the confirmed decision, stops, truncates to what was played', {
+    timeout: 60_000,
+  }, async () => {
+    frontend.reset();
+    const h = new ConversationHarness({
+      provider: 'openai-realtime',
+      frontend,
+      speedup: 3,
+      auditDir: join(dir, 'bargein'),
+      room: {
+        rate: 16000,
+        seed: 5,
+        echoPath: { rt60: 0.3, delayMs: 10, gainDb: -6 },
+        noise: { type: 'pink', levelDbfs: -60 },
+      },
+      maxSeconds: 120,
+    });
+    const long =
+      'Your appointment is confirmed for Tuesday at half past ten in the morning, and the parking garage is open from six until midnight.';
+    h.cloud.script.replies.push({ text: long }, { text: long }, { text: 'Okay.' });
+    await h.start();
+    const since = (from: number, type: string) => h.traces.slice(from).filter((t) => t.type === type);
+    try {
+      // A first reply plays through: the canceller converges (a device keeps it across calls).
+      h.say(voice('Is my appointment confirmed?'));
+      expect(await h.until(() => since(0, 'agent.done').length > 0, 30_000)).toBe(true);
+      await h.run(500);
+      // The second reply; the customer interrupts it 1.5 s in.
+      const from = h.traces.length;
+      h.say(voice('And where do I park?'));
+      expect(await h.until(() => since(from, 'agent.first_audio').length > 0, 15_000)).toBe(true);
+      await h.run(1500);
+      const customer = voice('Wait, stop, that is not what I meant.');
+      const onset = h.say(customer);
+      expect(await h.until(() => since(from, 'bargein.confirmed').length > 0, 3000)).toBe(true);
+      const cand = since(from, 'bargein.candidate')[0];
+      expect(cand).toMatchObject({ by: 'onset' });
+      // the pause came on the level onset, before the front-end's confirmed speech start
+      const F = 160;
+      const decidedFrame = h.nearEndLikely.findIndex((v, f) => v === 1 && f * F >= onset);
+      expect(cand.sample).toBeLessThan((decidedFrame + 1) * F);
+      // from two periods after the pause, nothing of the reply reaches the loudspeaker
+      for (let f = Math.floor(cand.sample / F) + 2; f < h.frames; f++) expect(h.audible(f)).toBe(false);
+      const tr = h.cloud.sent('conversation.item.truncate');
+      expect(tr).toHaveLength(1);
+      const confirmed = since(from, 'bargein.confirmed')[0] as { playedMs: number; receivedMs: number };
+      expect(tr[0].body.audio_end_ms).toBe(Math.floor(confirmed.playedMs));
+      expect(confirmed.playedMs).toBeLessThan(confirmed.receivedMs);
+    } finally {
+      await h.stop();
+    }
+  });
+});
