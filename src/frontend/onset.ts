@@ -21,7 +21,9 @@
  *    filter removes only ~6 dB, and what leaks through then comes in bursts 8–14 dB under the echo.
  *    Until then (the first 1–3 s of a session) only output at least as loud as the echo estimate
  *    (`coldEchoMarginDb`) and far above the recent background (`coldBackgroundMarginDb`) counts:
- *    a customer at or above the echo's level, which the decision's own warm-up is slowest on.
+ *    a customer at or above the echo's level, which the decision's own warm-up is slowest on. In
+ *    the very first `coldStartFrames` frames of far-end audio not even that: the echo estimate
+ *    is still near zero, so any leak looks "louder than the echo".
  * A cough or a door slam passes too: that is fine, the engine only pauses on it and resumes exactly
  * where it paused when no speech follows.
  */
@@ -43,8 +45,10 @@ export interface OnsetConfig {
   convergedLinearErleDb: number;
   /** Not converged yet: output relative to the echo estimate a frame needs, dB... */
   coldEchoMarginDb: number;
-  /** ...and output above the recent non-speech output's percentile, dB. */
+  /** ...and output above the recent non-speech output's percentile, dB... */
   coldBackgroundMarginDb: number;
+  /** ...and only after this many frames with the reference playing since reset. */
+  coldStartFrames: number;
   /** Consecutive qualifying frames. */
   frames: number;
 }
@@ -59,6 +63,7 @@ export const defaultOnsetConfig: OnsetConfig = {
   convergedLinearErleDb: 10,
   coldEchoMarginDb: 0,
   coldBackgroundMarginDb: 25,
+  coldStartFrames: 20,
   frames: 1,
 };
 
@@ -151,6 +156,8 @@ export class OnsetDetector {
    * customer the double-talk flag missed moves it little; an energy average it would wreck).
    */
   private linErle = 0;
+  /** Frames with the reference playing since reset (capped). */
+  private farFrames = 0;
 
   constructor(readonly config: OnsetConfig = defaultOnsetConfig) {
     this.background = new RunningLevelPercentile(config.backgroundFrames);
@@ -161,6 +168,7 @@ export class OnsetDetector {
     this.run = 0;
     this.background.reset();
     this.linErle = 0;
+    this.farFrames = 0;
   }
 
   /** The linear filter's ERLE, dB, averaged over ~0.5 s of frames with the far end alone (0 before any). */
@@ -183,13 +191,16 @@ export class OnsetDetector {
     if (!x.farEndActive) return true;
     if (x.erleDb < c.convergedErleDb || this.linearErleDb() < c.convergedLinearErleDb)
       return (
-        x.outDb - x.echoDb >= c.coldEchoMarginDb && x.outDb - this.backgroundDb() >= c.coldBackgroundMarginDb
+        this.farFrames >= c.coldStartFrames &&
+        x.outDb - x.echoDb >= c.coldEchoMarginDb &&
+        x.outDb - this.backgroundDb() >= c.coldBackgroundMarginDb
       );
     return x.outDb - x.echoDb >= c.echoMarginDb;
   }
 
   /** Feed one frame; returns whether a customer onset is likely now. */
   update(x: OnsetInput): boolean {
+    if (x.refActive && this.farFrames < 1_000_000) this.farFrames++;
     if (x.refActive && !x.doubleTalk) {
       const d = Math.max(-10, Math.min(60, x.micDb - x.errorDb));
       this.linErle = 0.98 * this.linErle + 0.02 * d;
