@@ -66,6 +66,19 @@ export interface DecisionConfig {
   sustainChunks: number;
   sustainProb: number;
   sustainEchoMarginDb: number;
+  /**
+   * The canceller's own double-talk flag (error energy 8x above its residual echo + noise) is strict:
+   * residual bursts rarely raise it. When it was up for at least this share of a chunk, the
+   * ERLE-implied echo margin is dropped to echoMarginDb (a soft customer onset over the agent)...
+   */
+  doubleTalkShare: number;
+  /** ...and a chunk flagged for at least this share that stands at or above the echo estimate
+   * (doubleTalkEchoMarginDb) and this far above the residual-echo estimate starts speech at
+   * doubleTalkProb or more: Silero lags a customer who is already as loud as the agent's echo. */
+  doubleTalkLoudShare: number;
+  doubleTalkProb: number;
+  doubleTalkEchoMarginDb: number;
+  doubleTalkResidualMarginDb: number;
   /** Below this VAD probability a chunk counts as silence... */
   offThreshold: number;
   /** ...and this many silent chunks in a row end the speech (8 × 32 ms ≈ 256 ms). */
@@ -91,6 +104,11 @@ export const defaultDecisionConfig: DecisionConfig = {
   sustainChunks: 4,
   sustainProb: 0.6,
   sustainEchoMarginDb: -25,
+  doubleTalkShare: 0.5,
+  doubleTalkLoudShare: 0.9,
+  doubleTalkProb: 0.1,
+  doubleTalkEchoMarginDb: 0,
+  doubleTalkResidualMarginDb: 18,
   offThreshold: 0.3,
   offChunks: 8,
 };
@@ -109,6 +127,8 @@ export interface DecisionInput {
   /** The canceller's residual-echo estimate over the chunk (before its suppressor's over-estimation),
    * dB; absent for systems without one. */
   residualDb?: number;
+  /** Share of the chunk's hops with the canceller's double-talk flag up (0..1); absent without one. */
+  doubleTalk?: number;
 }
 
 export type DecisionEvent = 'speech_start' | 'speech_end' | undefined;
@@ -168,16 +188,35 @@ export class BargeInDecision {
     );
   }
 
+  /** A customer as loud as the echo, with the canceller's double-talk flag up (see config). */
+  loudDoubleTalk(x: DecisionInput): boolean {
+    const c = this.config;
+    return (
+      x.farEndActive &&
+      this.converged(x) &&
+      (x.doubleTalk ?? 0) >= c.doubleTalkLoudShare &&
+      x.speechProb >= c.doubleTalkProb &&
+      x.outDb - x.noiseDb >= c.noiseMarginDb &&
+      x.outDb - x.echoDb >= c.doubleTalkEchoMarginDb &&
+      this.aboveResidual(x) >= c.doubleTalkResidualMarginDb
+    );
+  }
+
   /** Whether a chunk looks like the customer speaking (see the file comment). */
   qualifies(x: DecisionInput): boolean {
     const c = this.config;
+    if (this.loudDoubleTalk(x)) return true;
     if (x.speechProb < c.onThreshold) return false;
     if (x.outDb - x.noiseDb < c.noiseMarginDb) return false;
     if (!x.farEndActive) return true;
     if (!this.converged(x))
       return x.speechProb >= c.warmupThreshold && x.outDb - x.echoDb >= c.warmupEchoMarginDb;
-    // never stricter than -12 dB: a customer 15 dB under the echo still has syllables above that
-    const margin = Math.min(-12, Math.max(c.echoMarginDb, c.residualMarginDb - x.erleDb));
+    // never stricter than -12 dB: a customer 15 dB under the echo still has syllables above that;
+    // with the canceller's double-talk flag up, the plain echo margin
+    const margin =
+      (x.doubleTalk ?? 0) >= c.doubleTalkShare
+        ? c.echoMarginDb
+        : Math.min(-12, Math.max(c.echoMarginDb, c.residualMarginDb - x.erleDb));
     return x.outDb - x.echoDb >= margin && this.aboveResidual(x) >= c.residualEstimateMarginDb;
   }
 

@@ -65,6 +65,8 @@ export class FrontendPipeline implements FrontendProcessor {
   private readonly overSingle: number;
   private readonly overDouble: number;
   private chunkN = 0;
+  /** Samples of the chunk whose hop had the canceller's double-talk flag up. */
+  private chunkDtN = 0;
   private readonly echoHold: number;
   private micE = 1e-10;
   private outE = 1e-10;
@@ -114,7 +116,7 @@ export class FrontendPipeline implements FrontendProcessor {
     this.vadFill = 0;
     this.farHang = 0;
     this.noise.reset();
-    this.echoHeld = this.chunkOutE = this.chunkEchoE = this.chunkResE = this.chunkN = 0;
+    this.echoHeld = this.chunkOutE = this.chunkEchoE = this.chunkResE = this.chunkN = this.chunkDtN = 0;
     this.micE = this.outE = 1e-10;
     this.frame.echoDelayMs = undefined;
   }
@@ -151,6 +153,7 @@ export class FrontendPipeline implements FrontendProcessor {
     this.chunkOutE += oE;
     this.chunkEchoE += this.echoHeld;
     this.chunkResE += (residualMs * out.length) / (info.doubleTalk ? this.overDouble : this.overSingle);
+    if (info.doubleTalk) this.chunkDtN += out.length;
     this.chunkN += out.length;
     if (f.farEndActive && !info.doubleTalk) {
       this.micE = 0.98 * this.micE + 0.02 * info.micEnergy;
@@ -174,7 +177,8 @@ export class FrontendPipeline implements FrontendProcessor {
         // background: the output's own floor, or the canceller's noise estimate (which stays right
         // while echo covers the background and the output floor is the suppressor's)
         const noiseDb = Math.max(this.noise.update(outDb), info.noiseDb);
-        this.chunkOutE = this.chunkEchoE = this.chunkResE = this.chunkN = 0;
+        const doubleTalk = this.chunkN > 0 ? this.chunkDtN / this.chunkN : 0;
+        this.chunkOutE = this.chunkEchoE = this.chunkResE = this.chunkN = this.chunkDtN = 0;
         const ev = this.decision.update({
           speechProb: f.speechProb,
           farEndActive: f.farEndActive,
@@ -183,6 +187,7 @@ export class FrontendPipeline implements FrontendProcessor {
           noiseDb,
           erleDb: f.erleDb,
           residualDb,
+          doubleTalk,
         });
         if (ev === 'speech_start') f.speechStart = true;
         else if (ev === 'speech_end') f.speechEnd = true;

@@ -108,6 +108,51 @@ describe('barge-in decision', () => {
     for (let i = 0; i < 5; i++) expect(d3.update({ ...overTalk, residualDb: -28 })).toBeUndefined();
   });
 
+  it("with the canceller's double-talk flag up, takes a soft customer onset under the ERLE-implied margin", () => {
+    // a converged canceller (28 dB ERLE: implied margin -12 dB) and a customer 17 dB under the echo
+    // estimate, 12 dB above the residual estimate, Silero sure
+    const soft = {
+      ...quietFarEnd,
+      farEndActive: true,
+      echoDb: -20,
+      erleDb: 28,
+      noiseDb: -60,
+      outDb: -37,
+      residualDb: -49,
+      speechProb: 0.7,
+    };
+    // without the flag this is not enough: residual bursts reach this level
+    const d = converged(new BargeInDecision());
+    for (let i = 0; i < 3; i++) expect(d.update({ ...soft, doubleTalk: 0.3 })).toBeUndefined();
+    const d2 = converged(new BargeInDecision());
+    expect(d2.update({ ...soft, doubleTalk: 0.7 })).toBe('speech_start');
+    // the flag does not open the residual-estimate margin
+    const d3 = converged(new BargeInDecision());
+    for (let i = 0; i < 3; i++)
+      expect(d3.update({ ...soft, doubleTalk: 1, residualDb: -42 })).toBeUndefined();
+  });
+
+  it('starts on one chunk at the echo level, far above the residual, flagged double talk, Silero low', () => {
+    const loud = {
+      ...quietFarEnd,
+      farEndActive: true,
+      echoDb: -20,
+      erleDb: 28,
+      noiseDb: -50,
+      outDb: -18,
+      residualDb: -40,
+      speechProb: 0.15,
+      doubleTalk: 1,
+    };
+    expect(converged(new BargeInDecision()).update(loud)).toBe('speech_start');
+    // not without the flag over the whole chunk, nor close to the residual estimate, nor with no VAD
+    const cases = [{ doubleTalk: 0.6 }, { residualDb: -32 }, { speechProb: 0.02 }];
+    for (const c of cases) {
+      const d = converged(new BargeInDecision());
+      expect(d.update({ ...loud, ...c })).toBeUndefined();
+    }
+  });
+
   it('during the warm-up ignores the unconverged echo and wants a sure VAD above the echo estimate', () => {
     const d = new BargeInDecision();
     // the first second of the agent's voice: the output 5-20 dB under the (too low) echo estimate and

@@ -23,6 +23,11 @@ export const frontendSchema = restart(
           residualMarginDb: z.number().min(0).max(40).default(16),
           /** ...and above the canceller's own residual-echo estimate, dB (residual bursts sit close to it). */
           residualEstimateMarginDb: z.number().min(0).max(40).default(10),
+          /** Share of a chunk with the canceller's double-talk flag up that drops the ERLE-implied echo margin. */
+          doubleTalkShare: z.number().min(0).max(1).default(0.5),
+          /** A chunk flagged double talk throughout, at the echo's level, starts speech this far above the
+           * residual-echo estimate, dB (at Silero >= 0.1). */
+          doubleTalkResidualMarginDb: z.number().min(0).max(60).default(18),
           /** 32 ms chunks of the agent's voice after a reset before the canceller counts as converged. */
           warmupFarChunks: z.number().int().min(0).max(1000).default(30),
           /** Quiet 32 ms chunks that end speech. */
