@@ -24,7 +24,7 @@ import { watchProvider } from '../src/offline/provider-watch.js';
 import '../src/offline/events.js';
 import { type BusEvents, EventBus } from '../src/supervisor/bus.js';
 import { Supervisor } from '../src/supervisor/supervisor.js';
-import { scaled } from '../test/helpers/time-scale.js';
+import { scaled, TIME_SCALE } from '../test/helpers/time-scale.js';
 
 export interface RigOptions {
   stateDir: string;
@@ -37,6 +37,24 @@ export interface RigOptions {
    * loopback double: turns are then taken by the engine from speech in the room, not by commitTurn().
    */
   withConversation?: boolean;
+}
+
+/**
+ * Under arm64 emulation (VOICETERM_TEST_TIME_SCALE > 1) the link-health thresholds stretch like every
+ * other wait, or a slow emulated event loop reads as a dead or too-slow link. Natively: nothing set,
+ * the product's defaults (src/config/sections/offline.ts) apply; clamped to the schema's maxima.
+ */
+function emulatedLink(): Record<string, number> {
+  if (TIME_SCALE === 1) return {};
+  return {
+    pingIntervalMs: Math.min(30_000, scaled(500)),
+    pongTimeoutMs: Math.min(30_000, scaled(1200)),
+    silentServerMs: Math.min(30_000, scaled(1500)),
+    slowResponseMs: Math.min(30_000, scaled(1000)),
+    reconnectGraceMs: Math.min(10_000, scaled(400)),
+    startupGraceMs: Math.min(60_000, scaled(5000)),
+    recoverAfterMs: Math.min(120_000, scaled(3000)),
+  };
 }
 
 /** Its waits (next, until, speakerIdle, …) are stretched by VOICETERM_TEST_TIME_SCALE (arm64 emulation). */
@@ -77,7 +95,7 @@ export class OfflineRig {
       supervisor: { stateDir: this.o.stateDir, restartBackoffMs: { initial: 50, max: 500 } },
       // connectTimeoutMs: the default natively; stretched for the test suite under arm64 emulation
       cloud: { provider: 'openai-realtime', connectTimeoutMs: scaled(5000) },
-      offline: { ...this.o.offline },
+      offline: { ...this.o.offline, link: { ...emulatedLink(), ...(this.o.offline?.link as object) } },
     });
     const sink = new Writable({
       write: (chunk, _e, cb) => {

@@ -11,13 +11,15 @@
 #      pulseaudio, systemd-analyze) run natively; rauc runs outside that namespace (host-exec.mjs).
 #
 # Usage: deploy/arm64/test.sh [vitest args…]      e.g. deploy/arm64/test.sh test/integration/boards.test.ts
-# Env:   VT_ARM64_FROM=worktree|head  QEMU_CPU=neoverse-n1
+# Env:   VT_ARM64_FROM=worktree|head  QEMU_CPU=neoverse-n1  VT_ARM64_WORK=build-arm64/test
 #        VOICETERM_TEST_TIME_SCALE=20: every wait in the tests (test/helpers/time-scale.ts) and vitest's
 #        test/hook timeouts are multiplied by it
 # Emulation is 10–30× slower: timings mean nothing here; this is for correctness.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-WORK=$ROOT/build-arm64/test
+# VT_ARM64_WORK: another folder for a second run beside a running one (its node_modules may be a
+# symlink to the first one's)
+WORK=${VT_ARM64_WORK:-$ROOT/build-arm64/test}
 SNAP=$WORK/project
 QEMU=$(command -v qemu-aarch64-static) || { echo "apt-get install -y qemu-user-static" >&2; exit 1; }
 t0=$(date +%s); log() { echo "[arm64-test +$(( $(date +%s) - t0 ))s] $*" >&2; }

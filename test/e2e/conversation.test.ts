@@ -12,7 +12,7 @@ import { ConversationHarness } from '../../bench/conversation/harness.js';
 import { speak } from '../../bench/corpus/speech.js';
 import { FrontendPipeline } from '../../src/frontend/pipeline.js';
 import { readAuditFiles, verifyAuditChain } from '../../src/tools/audit-log.js';
-import { scaled } from '../helpers/time-scale.js';
+import { scaled, TIME_SCALE } from '../helpers/time-scale.js';
 
 let dir: string;
 const frontend = new FrontendPipeline();
@@ -34,7 +34,9 @@ describe.each(['openai-realtime', 'gpt-live'] as const)('a drive-thru conversati
     const h = new ConversationHarness({
       provider,
       frontend,
-      speedup: 3,
+      // The simulated world runs at 3× real time natively; under arm64 emulation it slows down by the
+      // time scale (so the emulated front-end keeps up), and so does everything timed by the wall clock.
+      speedup: 3 / TIME_SCALE,
       auditDir,
       room: {
         rate: 16000,
@@ -43,8 +45,8 @@ describe.each(['openai-realtime', 'gpt-live'] as const)('a drive-thru conversati
         noise: { type: 'pink', levelDbfs: -60 },
       },
       // Short "cap" so a rotation falls in the middle of this conversation (wall clock).
-      capMs: 16_000,
-      rotateMarginMs: 12_000,
+      capMs: scaled(16_000),
+      rotateMarginMs: scaled(12_000),
       maxSeconds: 300,
     });
     const { cloud } = h;

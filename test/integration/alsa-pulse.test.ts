@@ -12,7 +12,7 @@ import type { AudioDeviceState } from '../../src/audio/device.js';
 import { type AlsaConf, alsaConf } from '../helpers/alsa-conf.js';
 import { sleep, until } from '../helpers/alsa-wait.js';
 import { type PulseServer, startPulse } from '../helpers/pulse.js';
-import { scaled } from '../helpers/time-scale.js';
+import { TIME_SCALE } from '../helpers/time-scale.js';
 
 const RATE = 16000;
 const PERIOD = 160;
@@ -87,9 +87,10 @@ describe('paced full duplex through a PulseAudio null sink', () => {
     // The echo canceller needs a steady offset above all: within a run it moves by at most 1 ms.
     // Its size here is the null sink's: the monitor gets audio when the sink renders it, which is
     // up to a sink latency before PulseAudio reports it played, so mic leads ref by ~0.5-1 period.
-    // The spread comes from when the delay queries run relative to the transfers: it scales with
-    // VOICETERM_TEST_TIME_SCALE under arm64 emulation.
-    expect(Math.max(...align) - Math.min(...align)).toBeLessThanOrEqual(scaled(RATE / 1000));
+    // Under arm64 emulation (TIME_SCALE > 1) the slow code between a transfer and its delay query
+    // sometimes lands on the other side of a period boundary: the pairing then moves by one period.
+    const spread = TIME_SCALE === 1 ? RATE / 1000 : PERIOD + RATE / 1000;
+    expect(Math.max(...align) - Math.min(...align)).toBeLessThanOrEqual(spread);
     expect(percentile(align.map(Math.abs), 95)).toBeLessThanOrEqual(2 * PERIOD);
   });
 
