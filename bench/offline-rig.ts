@@ -19,6 +19,7 @@ import type { HistoryLine, ProviderEvent, RealtimeProvider } from '../src/cloud/
 import { validateConfig } from '../src/config/load.js';
 import { LoggerFactory } from '../src/observability/logger.js';
 import { MetricsRegistry } from '../src/observability/metrics.js';
+import { DEFAULT_FLOWS } from '../src/offline/default-flows.js';
 import { OfflineComponent } from '../src/offline/offline-component.js';
 import { watchProvider } from '../src/offline/provider-watch.js';
 import '../src/offline/events.js';
@@ -55,6 +56,22 @@ function emulatedLink(): Record<string, number> {
     startupGraceMs: Math.min(60_000, scaled(5000)),
     recoverAfterMs: Math.min(120_000, scaled(3000)),
   };
+}
+
+/** Likewise the built-in flows' no-answer timeouts (8 s by default; the schema allows up to 120 s). */
+function emulatedFlows(): { flows?: Record<string, unknown> } {
+  if (TIME_SCALE === 1) return {};
+  const flows: Record<string, unknown> = {};
+  for (const [name, flow] of Object.entries(DEFAULT_FLOWS)) {
+    const states = Object.fromEntries(
+      Object.entries(flow.states).map(([k, st]) => [
+        k,
+        { ...st, noInputMs: Math.min(120_000, scaled((st as { noInputMs?: number }).noInputMs ?? 8000)) },
+      ]),
+    );
+    flows[name] = { ...flow, states };
+  }
+  return { flows };
 }
 
 /** Its waits (next, until, speakerIdle, …) are stretched by VOICETERM_TEST_TIME_SCALE (arm64 emulation). */
@@ -95,7 +112,11 @@ export class OfflineRig {
       supervisor: { stateDir: this.o.stateDir, restartBackoffMs: { initial: 50, max: 500 } },
       // connectTimeoutMs: the default natively; stretched for the test suite under arm64 emulation
       cloud: { provider: 'openai-realtime', connectTimeoutMs: scaled(5000) },
-      offline: { ...this.o.offline, link: { ...emulatedLink(), ...(this.o.offline?.link as object) } },
+      offline: {
+        ...emulatedFlows(),
+        ...this.o.offline,
+        link: { ...emulatedLink(), ...(this.o.offline?.link as object) },
+      },
     });
     const sink = new Writable({
       write: (chunk, _e, cb) => {

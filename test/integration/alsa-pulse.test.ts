@@ -88,8 +88,8 @@ describe('paced full duplex through a PulseAudio null sink', () => {
     // Its size here is the null sink's: the monitor gets audio when the sink renders it, which is
     // up to a sink latency before PulseAudio reports it played, so mic leads ref by ~0.5-1 period.
     // Under arm64 emulation (TIME_SCALE > 1) the slow code between a transfer and its delay query
-    // sometimes lands on the other side of a period boundary: the pairing then moves by one period.
-    const spread = TIME_SCALE === 1 ? RATE / 1000 : PERIOD + RATE / 1000;
+    // lands anywhere in a period and drifts (measured 161-178 samples): there, the bound below (2 periods).
+    const spread = TIME_SCALE === 1 ? RATE / 1000 : 2 * PERIOD;
     expect(Math.max(...align) - Math.min(...align)).toBeLessThanOrEqual(spread);
     expect(percentile(align.map(Math.abs), 95)).toBeLessThanOrEqual(2 * PERIOD);
   });
