@@ -90,6 +90,8 @@ function slope(xs: number[], ys: number[]): number {
   return den > 0 ? num / den : 0;
 }
 
+const MIN_SOAK_MINUTES_FOR_GROWTH = 5;
+
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
@@ -137,7 +139,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       starts,
       rss_mb_steady: round(quantile(late, 0.5)),
       rss_mb_max: round(Math.max(...rss)),
-      rss_growth_mb_per_hour: round(slope(times.slice(half), late), 2),
+      // A slope over less than a few minutes is start-up settling, not growth: not reported.
+      rss_growth_mb_per_hour:
+        minutes >= MIN_SOAK_MINUTES_FOR_GROWTH ? round(slope(times.slice(half), late), 2) : null,
       soak_minutes: minutes,
       targets: { cold_start_ms: 3000, rss_mb: 150, growth_mb_per_hour: 2 },
     };
