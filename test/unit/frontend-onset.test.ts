@@ -92,6 +92,17 @@ describe('onset detector', () => {
     expect(d.update({ ...cold, farEndActive: false, refActive: false, outDb: -38 })).toBe(true);
   });
 
+  it('in a cold start with loud leak bursts, a customer at the echo level still counts (15 dB over them)', () => {
+    const d = new OnsetDetector();
+    const cold = { ...echoing, erleDb: 25, errorDb: -36 };
+    // the first reply leaks 14–18 dB under the echo estimate (-30 dB): that is this room's background now
+    for (let i = 0; i < 150; i++) expect(d.update({ ...cold, outDb: i % 2 ? -44 : -48 })).toBe(false);
+    expect(d.linearErleDb()).toBeLessThan(defaultOnsetConfig.convergedLinearErleDb);
+    expect(d.update({ ...cold, outDb: -31 })).toBe(false); // under the echo estimate: could be leak
+    // at the echo's level and ~15 dB over the leak: a customer talking over the first reply
+    expect(d.update({ ...cold, outDb: -28 })).toBe(true);
+  });
+
   it('needs the noise margin when nothing plays, and reset() forgets everything', () => {
     const d = new OnsetDetector();
     const quiet = { ...emptyOnsetInput, outDb: -75, noiseDb: -72 };
