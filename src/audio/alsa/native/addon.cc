@@ -89,11 +89,12 @@ class AlsaEngine : public Napi::ObjectWrap<AlsaEngine> {
     if (env == nullptr || fn == nullptr) return;
     // Cleared before JS drains, so a frame that arrives during the drain wakes JS again.
     self->engine_->wakePending.store(false);
-    try {
-      fn.Call({});
-    } catch (const Napi::Error& e) {
-      e.ThrowAsJavaScriptException();
-    }
+    // The raw call, not fn.Call(): if the handler throws, its exception simply stays pending and
+    // Node reports it as uncaught, like any callback's. Wrapping it in a Napi::Error would allocate
+    // on an environment that may be shutting down (a worker terminated with the device open), and
+    // node-addon-api aborts the process when that allocation fails.
+    napi_value result;
+    napi_call_function(env, env.Undefined(), fn, 0, nullptr, &result);
   }
   using Tsfn = Napi::TypedThreadSafeFunction<AlsaEngine, void, CallJs>;
 
