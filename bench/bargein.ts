@@ -29,7 +29,7 @@ import {
   quantile,
   vadDecisionAt,
 } from './conversation/score.js';
-import { AGENT_LINES, AGENT_VOICES, CUSTOMER_LINES, CUSTOMER_VOICES, speak } from './corpus/speech.js';
+import { AGENT_LINES, AGENT_VOICES, CUSTOMER_LINES, CUSTOMER_VOICES, speakCached } from './corpus/speech.js';
 
 type Kind = 'bargein' | 'first-syllable' | 'backchannel' | 'agent-only';
 /** Spoken fast (espeak-ng -s 280) so each stays ≤ ~400 ms; the lengths used are reported. */
@@ -87,21 +87,10 @@ const newTally = (): Tally => ({
   missed: 0,
 });
 
-const speech = new Map<string, Float32Array>();
-function say(text: string, voice: string, speed = 165): Float32Array {
-  const key = `${voice}|${speed}|${text}`;
-  let x = speech.get(key);
-  if (!x) {
-    x = speak(text, voice, speed);
-    speech.set(key, x);
-  }
-  return x;
-}
-
 /** The agent's voice for the double: espeak-ng at 16 kHz, resampled to what the API sends. */
 function agentVoice(voice: string) {
   return (text: string, rate: number) => {
-    const x = say(text, voice);
+    const x = speakCached(text, voice);
     return floatToInt16(rate === 16000 ? x : new LinearResampler(16000, rate).process(x));
   };
 }
@@ -185,8 +174,8 @@ async function episodeRun(
   const voice = CUSTOMER_VOICES[i % CUSTOMER_VOICES.length];
   const utter =
     kind === 'backchannel'
-      ? say(BACKCHANNELS[i % BACKCHANNELS.length], voice, 280)
-      : say(CUSTOMER_LINES[i % CUSTOMER_LINES.length], voice);
+      ? speakCached(BACKCHANNELS[i % BACKCHANNELS.length], voice, 280)
+      : speakCached(CUSTOMER_LINES[i % CUSTOMER_LINES.length], voice);
   const gain = 0.5 + 0.5 * r();
   const scaled = utter.map((v) => v * gain);
   if (kind !== 'backchannel') h.cloud.script.replies.push({ text: 'Okay.' });

@@ -14,7 +14,7 @@
  */
 import { RoomDevice, type RoomScenario } from '../../src/audio/room/index.js';
 import { FrontendPipeline } from '../../src/frontend/pipeline.js';
-import { AGENT_LINES, AGENT_VOICES, CUSTOMER_LINES, CUSTOMER_VOICES, speak } from '../corpus/speech.js';
+import { AGENT_LINES, AGENT_VOICES, CUSTOMER_LINES, CUSTOMER_VOICES, speakCached } from '../corpus/speech.js';
 import { quantile } from './score.js';
 
 type Kind = 'agent-only' | 'bargein';
@@ -52,16 +52,6 @@ export async function runOnsetReplay(quick: boolean): Promise<Record<string, unk
   const episodes = quick ? EPISODES.slice(0, 4) : EPISODES;
   const fe = new FrontendPipeline();
   const F = fe.frameSamples;
-  const cache = new Map<string, Float32Array>();
-  const say = (text: string, voice: string) => {
-    const key = `${voice}|${text}`;
-    let x = cache.get(key);
-    if (!x) {
-      x = speak(text, voice);
-      cache.set(key, x);
-    }
-    return x;
-  };
   const onset: Signals = { rises: 0, latencies: [] };
   const decision: Signals = { rises: 0, latencies: [] };
   let agentOnlyFrames = 0;
@@ -94,7 +84,7 @@ export async function runOnsetReplay(quick: boolean): Promise<Record<string, unk
       const order = ri % 2 === 1 ? [...episodes.slice(1), episodes[0]] : episodes;
       for (const [i, kind] of order.entries()) {
         const k = ri * 100 + i;
-        const agent = say(
+        const agent = speakCached(
           `${AGENT_LINES[k % AGENT_LINES.length]} ${AGENT_LINES[(k + 3) % AGENT_LINES.length]}`,
           AGENT_VOICES[ri % AGENT_VOICES.length],
         );
@@ -102,7 +92,7 @@ export async function runOnsetReplay(quick: boolean): Promise<Record<string, unk
         dev.write(agent);
         const span: (typeof spans)[number] = { kind, a, b: a + Math.ceil(agent.length / F) };
         if (kind === 'bargein') {
-          const utter = say(
+          const utter = speakCached(
             CUSTOMER_LINES[k % CUSTOMER_LINES.length],
             CUSTOMER_VOICES[k % CUSTOMER_VOICES.length],
           );

@@ -5,7 +5,7 @@
  */
 import { Rng } from './random.js';
 import { babbleNoise, carNoise, echoPath, makeRir, rms } from './room.js';
-import { AGENT_LINES, AGENT_VOICES, CUSTOMER_LINES, CUSTOMER_VOICES, RATE, speak } from './speech.js';
+import { AGENT_LINES, AGENT_VOICES, CUSTOMER_LINES, CUSTOMER_VOICES, RATE, speakCached } from './speech.js';
 
 export type Interval = [start: number, end: number];
 
@@ -34,17 +34,6 @@ export interface CorpusCase {
   };
 }
 
-const cache = new Map<string, Float32Array>();
-function say(line: string, voice: string): Float32Array {
-  const key = `${voice}|${line}`;
-  let x = cache.get(key);
-  if (!x) {
-    x = speak(line, voice);
-    cache.set(key, x);
-  }
-  return x;
-}
-
 /** Barge-ins per case: 3, so 12 cases give the 36 of targets.md. */
 export const BARGEINS_PER_CASE = 3;
 
@@ -61,17 +50,17 @@ export function makeCase(seed: number, index: number): CorpusCase {
   const customerPieces: { at: number; x: Float32Array; bargeIn: boolean }[] = [];
   let t = Math.round(0.2 * RATE);
   for (let i = 0; i < nAgent; i++) {
-    const x = say(AGENT_LINES[(index * 5 + i) % AGENT_LINES.length], agentVoice);
+    const x = speakCached(AGENT_LINES[(index * 5 + i) % AGENT_LINES.length], agentVoice);
     pieces.push({ at: t, x });
     agent.push([t, t + x.length]);
     if (bargeAt.has(i)) {
-      const c = say(rng.pick(CUSTOMER_LINES), customerVoice);
+      const c = speakCached(rng.pick(CUSTOMER_LINES), customerVoice);
       customerPieces.push({ at: t + Math.round(rng.uniform(0.4, 1.2) * RATE), x: c, bargeIn: true });
     }
     t += x.length + Math.round(rng.uniform(0.4, 0.9) * RATE);
   }
   t += Math.round(1.0 * RATE);
-  const last = say(rng.pick(CUSTOMER_LINES), customerVoice);
+  const last = speakCached(rng.pick(CUSTOMER_LINES), customerVoice);
   customerPieces.push({ at: t, x: last, bargeIn: false });
   const n = t + last.length + Math.round(1.0 * RATE);
 
@@ -122,7 +111,7 @@ export function makeCase(seed: number, index: number): CorpusCase {
           rng,
           n,
           [0, 1, 2, 3].map((k) =>
-            say(AGENT_LINES[(index + 3 * k + 1) % AGENT_LINES.length], CUSTOMER_VOICES[k]),
+            speakCached(AGENT_LINES[(index + 3 * k + 1) % AGENT_LINES.length], CUSTOMER_VOICES[k]),
           ),
         );
   const gNoise = 0.05 * 10 ** (-params.snrDb / 20);

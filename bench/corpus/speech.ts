@@ -66,3 +66,15 @@ export const CUSTOMER_VOICES = [
   'en-gb+m2',
   'en-us+m7',
 ];
+
+const spoken = new Map<string, Float32Array>();
+/** speak() once per (text, voice, speed) in this process: corpora and benches reuse their lines. */
+export function speakCached(text: string, voice: string, speed = 165): Float32Array {
+  const key = `${voice}|${speed}|${text}`;
+  let x = spoken.get(key);
+  if (!x) {
+    x = speak(text, voice, speed);
+    spoken.set(key, x);
+  }
+  return x;
+}
