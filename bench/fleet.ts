@@ -227,15 +227,20 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
     const drainS = (performance.now() - drainStart) / 1000;
     await until(() => status === 'online', 30_000, 'online again');
 
+    /** ms from `act` to the retained `offline` at the subscriber; -1 if it never came in time. */
+    const offlineAfter = async (what: string, act: () => unknown): Promise<number> => {
+      const at = performance.now();
+      await act();
+      await until(
+        () => status === 'offline' && statusAt > at,
+        o.keepaliveS * 3000,
+        `offline after ${what}`,
+      ).catch((err) => log(String(err)));
+      return status === 'offline' && statusAt > at ? Math.round(statusAt - at) : -1;
+    };
+
     // Last will: kill -9 → retained offline at the subscriber.
-    const killAt = performance.now();
-    await stopDevice(dev, 'SIGKILL');
-    await until(
-      () => status === 'offline' && statusAt > killAt,
-      o.keepaliveS * 3000,
-      'offline after kill -9',
-    ).catch((err) => log(String(err)));
-    const offlineMs = status === 'offline' && statusAt > killAt ? Math.round(statusAt - killAt) : -1;
+    const offlineMs = await offlineAfter('kill -9', () => stopDevice(dev, 'SIGKILL'));
     const retained = await retainedStatus(broker.url, deviceId);
 
     // A silent death (power cut, cable): the process frozen with SIGSTOP keeps its socket open,
@@ -243,14 +248,9 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
     dev = startDevice(configPath, 0);
     devices.push(dev);
     await until(() => status === 'online', 30_000, 'online for the freeze');
-    const freezeAt = performance.now();
-    dev.child.kill('SIGSTOP');
-    await until(
-      () => status === 'offline' && statusAt > freezeAt,
-      o.keepaliveS * 3000,
-      'offline after SIGSTOP',
-    ).catch((err) => log(String(err)));
-    const frozenMs = status === 'offline' && statusAt > freezeAt ? Math.round(statusAt - freezeAt) : -1;
+    const frozenMs = await offlineAfter('SIGSTOP', () => {
+      dev.child.kill('SIGSTOP');
+    });
 
     let lost = 0;
     const missing: number[] = [];
