@@ -58,11 +58,7 @@ export class ConversationSession {
     const port: CloudPort = {
       deviceDecidesTurns: o.kind === 'openai-realtime',
       holdMode: o.kind === 'gpt-live' ? 'duck' : 'pause',
-      // While the offline flow owns the conversation, nothing is committed to the (dead) session:
-      // a stale answer would arrive after recovery.
-      commitTurn: () => {
-        if (this.cloudActive) this.keeper.current?.commitTurn();
-      },
+      commitTurn: () => this.keeper.current?.commitTurn(),
       interrupt: (info) => this.interrupt(info),
     };
     this.engine = new DuplexEngine(o.device, port, {
@@ -103,8 +99,9 @@ export class ConversationSession {
     this.stats.frames++;
     const fe = this.o.frontend.process(f.mic, f.ref, f.index);
     this.o.onFrontendFrame?.(fe);
-    // Offline, the offline flow owns turns and the loudspeaker: the engine neither takes turns nor
-    // pauses or flushes the device (the front-end still runs: the offline flow uses its output).
+    // Offline, the offline flow owns turns and the loudspeaker: the engine neither takes turns (so
+    // nothing is committed to the dead session: a stale answer would arrive after recovery) nor
+    // pauses or flushes the device. The front-end still runs: the offline flow uses its output.
     if (this.cloudActive) this.engine.step(fe);
     this.batch.set(fe.clean, this.batchFill);
     this.batchFill += fe.clean.length;
