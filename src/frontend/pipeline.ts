@@ -135,7 +135,8 @@ export class FrontendPipeline implements FrontendProcessor {
 
     let refE = 0;
     for (let i = 0; i < ref.length; i++) refE += ref[i] * ref[i];
-    if (refE / ref.length > this.farThr) this.farHang = this.farHangHops;
+    const refActive = refE / ref.length > this.farThr;
+    if (refActive) this.farHang = this.farHangHops;
     else if (this.farHang > 0) this.farHang--;
     f.farEndActive = this.farHang > 0;
 
@@ -165,7 +166,8 @@ export class FrontendPipeline implements FrontendProcessor {
     let taken = 0;
     while (taken < out.length) {
       const n = Math.min(out.length - taken, VAD_CHUNK - this.vadFill);
-      this.vadBuf.set(out.subarray(taken, taken + n), this.vadFill);
+      // a plain copy: subarray() would allocate a view every frame
+      for (let i = 0; i < n; i++) this.vadBuf[this.vadFill + i] = out[taken + i];
       this.vadFill += n;
       taken += n;
       if (this.vadFill === VAD_CHUNK) {
@@ -203,7 +205,7 @@ export class FrontendPipeline implements FrontendProcessor {
     o.micDb = 10 * Math.log10(info.micEnergy / out.length + 1e-12);
     o.errorDb = 10 * Math.log10(info.errorEnergy / out.length + 1e-12);
     o.doubleTalk = info.doubleTalk;
-    o.refActive = refE / ref.length > this.farThr;
+    o.refActive = refActive;
     o.farEndActive = f.farEndActive;
     o.speaking = f.nearEndLikely;
     f.onsetLikely = this.onset.update(o);
