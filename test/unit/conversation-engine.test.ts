@@ -75,6 +75,16 @@ afterEach(async () => {
   await opened?.close();
 });
 
+/** A whole 1.5 s reply on the Realtime path, played for leadFrames before the test's near-end script. */
+async function playingReply(leadFrames: number) {
+  const s = await setup('pause');
+  opened = s.dev;
+  s.engine.agentAudio('r1', tone(1500));
+  s.engine.responseDone('r1');
+  s.run(leadFrames);
+  return s;
+}
+
 describe('DuplexEngine', () => {
   it('plays a reply to the end: every received sample reaches the DAC, then idle', async () => {
     const s = await setup('pause');
@@ -139,11 +149,7 @@ describe('DuplexEngine', () => {
   });
 
   it('an echo burst or a click (level onset, no speech) costs a pause of soundReleaseMs, then resumes exactly', async () => {
-    const s = await setup('pause');
-    opened = s.dev;
-    s.engine.agentAudio('r1', tone(1500));
-    s.engine.responseDone('r1');
-    s.run(40);
+    const s = await playingReply(40);
     s.runSignal(200, (i) => ({ onsetLikely: i < 2, speechProb: 0.05, nearEndLikely: false }));
     const cand = s.traces.find((t) => t.type === 'bargein.candidate');
     const rel = s.traces.find((t) => t.type === 'bargein.released');
@@ -155,11 +161,7 @@ describe('DuplexEngine', () => {
   });
 
   it('speech by the VAD that the echo-aware decision never confirms (babble, a radio) does not stop the agent', async () => {
-    const s = await setup('pause');
-    opened = s.dev;
-    s.engine.agentAudio('r1', tone(1500));
-    s.engine.responseDone('r1');
-    s.run(40);
+    const s = await playingReply(40);
     s.runSignal(250, (i) => ({ onsetLikely: i < 80, speechProb: i < 80 ? 0.9 : 0.1, nearEndLikely: false }));
     expect(s.cloud.interrupts).toHaveLength(0);
     expect(s.traces.find((t) => t.type === 'bargein.released')).toMatchObject({ kind: 'backchannel' });
@@ -167,11 +169,7 @@ describe('DuplexEngine', () => {
   });
 
   it('a backchannel pauses and resumes exactly where it paused: nothing lost, no interrupt', async () => {
-    const s = await setup('pause');
-    opened = s.dev;
-    s.engine.agentAudio('r1', tone(1500));
-    s.engine.responseDone('r1');
-    s.run(30);
+    const s = await playingReply(30);
     s.run(200, (i) => i < 25); // "mm-hmm": 250 ms
     expect(s.cloud.interrupts).toHaveLength(0);
     const released = s.traces.find((t) => t.type === 'bargein.released');
@@ -183,11 +181,7 @@ describe('DuplexEngine', () => {
   });
 
   it("the front-end's hangover does not lengthen a backchannel into an interruption", async () => {
-    const s = await setup('pause');
-    opened = s.dev;
-    s.engine.agentAudio('r1', tone(1500));
-    s.engine.responseDone('r1');
-    s.run(30);
+    const s = await playingReply(30);
     // 300 ms of speech, then 300 ms where only the decision's hangover says "near end".
     s.run(
       200,
