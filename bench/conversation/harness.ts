@@ -37,6 +37,12 @@ export interface HarnessOptions {
   loopback?: LoopbackOptions;
   bargeIn?: Partial<BargeInPolicy>;
   turn?: Partial<TurnPolicy>;
+  /**
+   * How long a spoken confirmation may take (wall ms, like the product's timer); default 20 s. A
+   * caller that slows the world below real time (the arm64 emulation suite) stretches it alike, or
+   * the question times out before the customer's answer has been spoken.
+   */
+  confirmTimeoutMs?: number;
   /** Session cap for rotation tests (wall ms); default 60 min. */
   capMs?: number;
   rotateMarginMs?: number;
@@ -102,7 +108,7 @@ export class ConversationHarness {
         policies: {},
         timeoutMs: 2000,
         retries: 1,
-        confirmTimeoutMs: 20_000,
+        confirmTimeoutMs: o.confirmTimeoutMs ?? 20_000,
         audit: { dir: o.auditDir, maxBytes: 1 << 20, keepFiles: 3 },
       },
       {

@@ -44,6 +44,9 @@ describe.each(['openai-realtime', 'gpt-live'] as const)('a drive-thru conversati
         echoPath: { rt60: 0.3, delayMs: 10, gainDb: -6 },
         noise: { type: 'pink', levelDbfs: -60 },
       },
+      // The tool confirmation's timer is wall clock too: 20 s is 60 s of room time at 3×; under
+      // emulation it stretches with the world, or it expires before the customer's yes is spoken.
+      confirmTimeoutMs: scaled(20_000),
       // Short "cap" so a rotation falls in the middle of this conversation (wall clock).
       capMs: scaled(16_000),
       rotateMarginMs: scaled(12_000),
@@ -169,13 +172,13 @@ describe.each(['openai-realtime', 'gpt-live'] as const)('a drive-thru conversati
 
 describe('barge-in through the real front-end (Realtime)', () => {
   it('pauses on the level onset before the confirmed decision, stops, truncates to what was played', {
-    timeout: 60_000,
+    timeout: scaled(60_000),
   }, async () => {
     frontend.reset();
     const h = new ConversationHarness({
       provider: 'openai-realtime',
       frontend,
-      speedup: 3,
+      speedup: 3 / TIME_SCALE, // like the conversation above: slower under arm64 emulation
       auditDir: join(dir, 'bargein'),
       room: {
         rate: 16000,
