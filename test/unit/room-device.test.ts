@@ -329,6 +329,30 @@ describe('RoomDevice: paced in real time', () => {
     expect(gaps.every((g) => g > F)).toBe(true);
   });
 
+  it('clockRate slows the paced clock: a frame per 20 ms of wall clock at 0.5, none dropped', async () => {
+    const dev = new RoomDevice({}, { paced: true, clockRate: 0.5 });
+    const indices: number[] = [];
+    let fifteenthAt = 0;
+    dev.on('frame', (f) => {
+      indices.push(f.index);
+      if (indices.length === 15) fifteenthAt = performance.now();
+    });
+    const t0 = performance.now();
+    await dev.open();
+    while (indices.length < 15) await new Promise((r) => setTimeout(r, 10));
+    await dev.close();
+    // Never ahead of the slowed clock (a loaded machine can only make it later): frame 15 falls due
+    // 15 × 20 ms after open.
+    expect(fifteenthAt - t0).toBeGreaterThanOrEqual(15 * 20 - 1);
+    expect(indices).toEqual(Array.from({ length: indices.length }, (_, i) => i * F));
+    expect(dev.stats().xrunsCapture).toBe(0);
+  });
+
+  it('rejects a clockRate that is not a positive number', () => {
+    for (const clockRate of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => new RoomDevice({}, { paced: true, clockRate })).toThrow(/clockRate/);
+  });
+
   it('sends a throwing frame handler to onHandlerError and keeps running', async () => {
     const errors: unknown[] = [];
     const dev = new RoomDevice({}, { paced: true, onHandlerError: (e) => errors.push(e) });

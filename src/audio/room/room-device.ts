@@ -11,6 +11,7 @@
  *    open (from performance.now(), not from counting timer callbacks) and delivers all of them, so
  *    timer jitter never accumulates into drift. A stall longer than the capture buffer drops
  *    frames (counted as a capture xrun; the world keeps running through them, like a real room).
+ *    `clockRate` < 1 slows that clock (a rig whose code under test cannot keep real time).
  *
  * loseDevice() / restoreDevice() simulate an unplugged USB device for tests of the layers above.
  */
@@ -37,6 +38,14 @@ export interface RoomDeviceOptions {
    * stalls).
    */
   captureBufferFrames?: number;
+  /**
+   * Paced mode: seconds of room time per second of wall clock (default 1, real time). Below 1 the
+   * whole acoustic world runs slower — talkers, the loudspeaker, the frame clock alike — for a rig
+   * whose code under test cannot run in real time on this machine (the test suite on arm64 under
+   * qemu: the front-end alone takes longer than a frame there), so the room does not drop frames on
+   * account of the emulator. A product never sets it.
+   */
+  clockRate?: number;
   /**
    * Where errors thrown by 'frame' handlers go in paced mode (default: rethrown from the timer).
    * In unpaced mode they propagate out of step().
@@ -75,13 +84,19 @@ export class RoomDevice implements AudioDevice {
   private clockStart = 0;
   private clockFrames = 0;
   private frameMs: number;
+  /** Wall-clock ms per room frame in paced mode (frameMs / clockRate). */
+  private readonly wallFrameMs: number;
 
   constructor(scenario: RoomScenario = {}, opts: RoomDeviceOptions = {}) {
     this.spec = scenario;
     this.opts = opts;
+    const clockRate = opts.clockRate ?? 1;
+    if (!(Number.isFinite(clockRate) && clockRate > 0 && clockRate <= 1000))
+      throw new Error(`room device: clockRate must be a number in (0, 1000], got ${opts.clockRate}`);
     const rate = scenario.rate ?? 16000;
     this.frameMs = scenario.frameMs ?? 10;
     this.config = { rate, frameSamples: Math.round((rate * this.frameMs) / 1000) };
+    this.wallFrameMs = this.frameMs / clockRate;
   }
 
   /** The resolved scenario (impulse response, talkers at the device rate); after open(). */
@@ -226,7 +241,7 @@ export class RoomDevice implements AudioDevice {
     this.clockFrames = 0;
     // One interval at half a frame, not a setTimeout per frame: nothing is allocated per tick,
     // and since each tick delivers every frame due by the clock, interval jitter never drifts.
-    this.timer = setInterval(() => this.tick(), this.frameMs / 2);
+    this.timer = setInterval(() => this.tick(), this.wallFrameMs / 2);
   }
 
   private stopClock(): void {
@@ -236,7 +251,7 @@ export class RoomDevice implements AudioDevice {
 
   private tick(): void {
     if (this.state !== 'running') return;
-    const due = Math.floor((performance.now() - this.clockStart) / this.frameMs);
+    const due = Math.floor((performance.now() - this.clockStart) / this.wallFrameMs);
     let behind = due - this.clockFrames;
     const buffer = this.opts.captureBufferFrames ?? 256;
     if (behind > buffer) {
