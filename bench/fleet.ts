@@ -32,6 +32,10 @@ export interface OutageOptions {
 
 export interface OutageResult {
   events_sent: number;
+  /** Events numbered when the broker went down, and when the device was killed inside the outage:
+   *  between the two, events were queued with no broker; after the second, by the restarted device. */
+  events_before_outage: number;
+  events_at_crash: number;
   /** Distinct events received (each counted once). */
   events_received: number;
   /** Deliveries in all, duplicates included (at-least-once over QoS 1 and a crash). */
@@ -85,6 +89,15 @@ async function stopDevice(d: Device, signal: NodeJS.Signals): Promise<void> {
   const gone = new Promise<void>((r) => d.child.once('exit', () => r()));
   d.child.kill(signal);
   await gone;
+}
+
+/** The last synthetic event number the device wrote (0 before the first). */
+function syntheticN(stateDir: string): number {
+  try {
+    return Number(readFileSync(join(stateDir, 'fleet-synthetic-n'), 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 function dirBytes(dir: string): number {
@@ -198,11 +211,12 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
       peak = Math.max(peak, dirBytes(queueDir));
     }, 200);
     log(`fleet bench: broker down for ${o.outageS} s, crash at ${o.crashAtS} s`);
+    const nAtOutage = syntheticN(stateDir);
     const outageStart = performance.now();
     await broker.stop();
     await sleep(o.crashAtS * 1000);
     await stopDevice(dev, 'SIGKILL');
-    const nAtCrash = readFileSync(join(stateDir, 'fleet-synthetic-n'), 'utf8');
+    const nAtCrash = syntheticN(stateDir);
     dev = startDevice(configPath, o.ratePerS);
     devices.push(dev);
     await sleep(Math.max(0, o.outageS - o.crashAtS) * 1000);
@@ -265,6 +279,8 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
       );
     return {
       events_sent: sent,
+      events_before_outage: nAtOutage,
+      events_at_crash: nAtCrash,
       events_received: seenN.size,
       deliveries: received,
       lost,

@@ -3,9 +3,11 @@
  * VOICETERM_FLEET_SYNTHETIC_EVENTS_PER_S=N: publishes `synthetic` events numbered 1, 2, 3… across
  * restarts, so a subscriber can count losses and duplicates. The number survives a crash exactly:
  * the counter file is written right after the (synchronous) enqueue, and on start the highest `n`
- * still pending in the queue wins over the file — kill -9 between the two cannot renumber.
+ * still pending in the queue wins over the file — kill -9 between the two cannot renumber. The file
+ * is replaced by a rename, never rewritten in place: a kill -9 inside writeFileSync (truncate, then
+ * write) left it empty — seen under arm64 emulation, where that window is wide.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FleetPublisher } from './publisher.js';
 import type { DurableQueue } from './queue/durable-queue.js';
@@ -46,6 +48,7 @@ export class SyntheticEvents {
     const msg = this.publisher.event('synthetic', { n, text: 'card 4111 1111 1111 1111 for order' });
     if (!msg) return;
     this.n = n;
-    writeFileSync(this.file, String(n));
+    writeFileSync(`${this.file}.tmp`, String(n));
+    renameSync(`${this.file}.tmp`, this.file);
   }
 }
