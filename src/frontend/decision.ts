@@ -79,6 +79,12 @@ export interface DecisionConfig {
   doubleTalkProb: number;
   doubleTalkEchoMarginDb: number;
   doubleTalkResidualMarginDb: number;
+  /**
+   * A peek (a VAD look at the last 512 samples between two chunks, see peek()) starts speech only at
+   * this probability or more, besides the single-chunk rules: it adds a look every 10 ms, so it has
+   * to be surer than a chunk to add no false starts.
+   */
+  peekProb: number;
   /** Below this VAD probability a chunk counts as silence... */
   offThreshold: number;
   /** ...and this many silent chunks in a row end the speech (8 × 32 ms ≈ 256 ms). */
@@ -86,19 +92,19 @@ export interface DecisionConfig {
 }
 
 export const defaultDecisionConfig: DecisionConfig = {
-  onThreshold: 0.5,
+  onThreshold: 0.7,
   onChunks: 1,
-  noiseMarginDb: 14,
+  noiseMarginDb: 16,
   echoMarginDb: -22,
   residualMarginDb: 16,
   strongEchoMarginDb: -10,
-  strongProb: 0.1,
+  strongProb: 0.3,
   strongChunks: 2,
   strongResidualMarginDb: 12,
   warmupThreshold: 0.9,
   warmupChunks: 3,
   warmupEchoMarginDb: 0,
-  warmupFarChunks: 30,
+  warmupFarChunks: 100,
   convergedErleDb: 12,
   residualEstimateMarginDb: 10,
   sustainChunks: 4,
@@ -109,6 +115,7 @@ export const defaultDecisionConfig: DecisionConfig = {
   doubleTalkProb: 0.1,
   doubleTalkEchoMarginDb: 0,
   doubleTalkResidualMarginDb: 18,
+  peekProb: 0.8,
   offThreshold: 0.3,
   offChunks: 8,
 };
@@ -218,6 +225,37 @@ export class BargeInDecision {
         ? c.echoMarginDb
         : Math.min(-12, Math.max(c.echoMarginDb, c.residualMarginDb - x.erleDb));
     return x.outDb - x.echoDb >= margin && this.aboveResidual(x) >= c.residualEstimateMarginDb;
+  }
+
+  /**
+   * Whether a chunk with these levels could start speech at once, whatever the VAD says: the
+   * single-chunk rules (qualifies, loudDoubleTalk) with a sure VAD. The pipeline asks before it
+   * spends a Silero run on a peek between chunks.
+   */
+  couldStartAtOnce(x: DecisionInput): boolean {
+    if (this.active || this.config.onChunks > 1) return false;
+    if (x.farEndActive && !this.converged(x)) return false; // warm-up starts need several chunks
+    const p = x.speechProb;
+    x.speechProb = 1;
+    const could = this.loudDoubleTalk(x) || this.qualifies(x);
+    x.speechProb = p;
+    return could;
+  }
+
+  /**
+   * A look between two chunks (the pipeline's half-chunk VAD peek, over the last 512 samples): starts
+   * speech if the single-chunk rules hold, and otherwise changes nothing — the run counters and the
+   * warm-up clock advance on chunks only, so the regular decisions are the same with or without peeks.
+   */
+  peek(x: DecisionInput): DecisionEvent {
+    if (!this.couldStartAtOnce(x) || x.speechProb < this.config.peekProb) return undefined;
+    if (!(this.loudDoubleTalk(x) || this.qualifies(x))) return undefined;
+    this.active = true;
+    this.silent = 0;
+    this.qualifying = 0;
+    this.strongRun = 0;
+    this.sustainedRun = 0;
+    return 'speech_start';
   }
 
   /** Feed one VAD chunk; returns the event it causes, if any. */

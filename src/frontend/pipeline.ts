@@ -7,7 +7,13 @@
  */
 import type { FrontendConfig } from '../config/sections/frontend.js';
 import { EchoCanceller } from './aec.js';
-import { BargeInDecision, type DecisionConfig, defaultDecisionConfig, NoiseFloor } from './decision.js';
+import {
+  BargeInDecision,
+  type DecisionConfig,
+  type DecisionInput,
+  defaultDecisionConfig,
+  NoiseFloor,
+} from './decision.js';
 import { defaultModelsDir } from './models.js';
 import {
   defaultOnsetConfig,
@@ -17,7 +23,7 @@ import {
   type OnsetInput,
 } from './onset.js';
 import type { FrontendFrame, FrontendProcessor, FrontendStats } from './types.js';
-import { SileroVad, VAD_CHUNK } from './vad.js';
+import { SileroVad, VAD_CHUNK, VAD_CONTEXT } from './vad.js';
 
 export interface FrontendOptions {
   modelsDir?: string;
@@ -29,6 +35,13 @@ export interface FrontendOptions {
   farEndHangMs?: number;
   /** Per-hop decay of the held echo estimate (0.9 ≈ -4.6 dB per 10 ms... per hop of 10 ms). */
   echoHoldPerHop?: number;
+  /**
+   * Silero's recurrent state is renewed (SileroVad.renew) every this many chunks (128 ≈ 4 s) while
+   * nobody speaks. Streaming on for long, the state drifts and the model goes deaf to onsets: on the
+   * canceller's output it scored customers 0.00–0.06 whom it scores 0.8–0.98 with a state 0.5 s old
+   * (the known drift of snakers4/silero-vad issue 725).
+   */
+  vadRenewChunks?: number;
 }
 
 /** Pipeline options from the `frontend` config section (for the component that builds the pipeline). */
@@ -38,6 +51,15 @@ export function frontendOptionsFromConfig(cfg: FrontendConfig): FrontendOptions 
 
 const RATE = 16000;
 const TIMING_RING = 1024;
+/** Hops (of 160 samples) whose levels go with a peek: 480 samples, close to its 512-sample window. */
+const PEEK_HOPS = 3;
+/** The pipeline peeks after every frame that did not end a chunk once this much of the new chunk is
+ * in: the window's 64 context samples must lie in the previous chunk, and a peek 2–4 ms after a
+ * chunk would see nearly the same audio. */
+const PEEK_MIN_FILL = 96;
+/** Chunks a renewed Silero state listens before it takes over (0.5 s: a state that old heard the
+ * corpus's customers as well as a fresh model on the clean signal). */
+const VAD_RENEW_WARM_CHUNKS = 16;
 
 export class FrontendPipeline implements FrontendProcessor {
   readonly rate = RATE;
@@ -49,6 +71,29 @@ export class FrontendPipeline implements FrontendProcessor {
   private readonly onsetIn: OnsetInput = { ...emptyOnsetInput };
   private readonly vadBuf = new Float32Array(VAD_CHUNK);
   private vadFill = 0;
+  /** The last complete chunk, for the peek window (its tail + the chunk being filled). */
+  private readonly prevChunk = new Float32Array(VAD_CHUNK);
+  private readonly peekWindow = new Float32Array(VAD_CONTEXT + VAD_CHUNK);
+  /** Chunks since Silero's state was last renewed (see vadRenewChunks). */
+  private vadAge = 0;
+  private readonly vadRenewChunks: number;
+  /** The last PEEK_HOPS hops' energies (output, held echo, residual estimate, double-talk samples):
+   * the peek's levels, over about the same span as its window. */
+  private readonly hopOutE = new Float64Array(PEEK_HOPS);
+  private readonly hopEchoE = new Float64Array(PEEK_HOPS);
+  private readonly hopResE = new Float64Array(PEEK_HOPS);
+  private readonly hopDtN = new Float64Array(PEEK_HOPS);
+  private hopN = 0;
+  private readonly peekIn: DecisionInput = {
+    speechProb: 0,
+    farEndActive: false,
+    outDb: 0,
+    echoDb: 0,
+    noiseDb: 0,
+    erleDb: 0,
+    residualDb: 0,
+    doubleTalk: 0,
+  };
   private readonly frame: FrontendFrame;
   private readonly farThr: number;
   private readonly farHangHops: number;
@@ -89,6 +134,7 @@ export class FrontendPipeline implements FrontendProcessor {
     this.farThr = opts.farEndThreshold ?? 1e-6;
     this.farHangHops = Math.round((opts.farEndHangMs ?? 300) / 10);
     this.echoHold = opts.echoHoldPerHop ?? 0.9;
+    this.vadRenewChunks = opts.vadRenewChunks ?? 128;
     this.partE = new Float32Array(this.aec.meta.partitions);
     this.overSingle = this.aec.meta.config.over_st ?? 1;
     this.overDouble = this.aec.meta.config.over_dt ?? 1;
@@ -114,6 +160,13 @@ export class FrontendPipeline implements FrontendProcessor {
     this.decision.reset();
     this.onset.reset();
     this.vadFill = 0;
+    this.prevChunk.fill(0);
+    this.vadAge = 0;
+    this.hopOutE.fill(0);
+    this.hopEchoE.fill(0);
+    this.hopResE.fill(0);
+    this.hopDtN.fill(0);
+    this.hopN = 0;
     this.farHang = 0;
     this.noise.reset();
     this.echoHeld = this.chunkOutE = this.chunkEchoE = this.chunkResE = this.chunkN = this.chunkDtN = 0;
@@ -151,11 +204,17 @@ export class FrontendPipeline implements FrontendProcessor {
     // ERLE of the whole canceller (mic vs output), smoothed over ~1 s of far-end-only audio.
     let oE = 0;
     for (let i = 0; i < out.length; i++) oE += out[i] * out[i];
+    const resE = (residualMs * out.length) / (info.doubleTalk ? this.overDouble : this.overSingle);
     this.chunkOutE += oE;
     this.chunkEchoE += this.echoHeld;
-    this.chunkResE += (residualMs * out.length) / (info.doubleTalk ? this.overDouble : this.overSingle);
+    this.chunkResE += resE;
     if (info.doubleTalk) this.chunkDtN += out.length;
     this.chunkN += out.length;
+    const h = this.hopN++ % PEEK_HOPS;
+    this.hopOutE[h] = oE;
+    this.hopEchoE[h] = this.echoHeld;
+    this.hopResE[h] = resE;
+    this.hopDtN[h] = info.doubleTalk ? out.length : 0;
     if (f.farEndActive && !info.doubleTalk) {
       this.micE = 0.98 * this.micE + 0.02 * info.micEnergy;
       this.outE = 0.98 * this.outE + 0.02 * oE;
@@ -164,6 +223,7 @@ export class FrontendPipeline implements FrontendProcessor {
 
     // VAD on the cleaned signal, 512-sample chunks.
     let taken = 0;
+    let chunked = false;
     while (taken < out.length) {
       const n = Math.min(out.length - taken, VAD_CHUNK - this.vadFill);
       // a plain copy: subarray() would allocate a view every frame
@@ -172,6 +232,12 @@ export class FrontendPipeline implements FrontendProcessor {
       taken += n;
       if (this.vadFill === VAD_CHUNK) {
         this.vadFill = 0;
+        chunked = true;
+        this.prevChunk.set(this.vadBuf);
+        if (++this.vadAge >= this.vadRenewChunks && !this.decision.active) {
+          this.vad.renew(VAD_RENEW_WARM_CHUNKS);
+          this.vadAge = 0;
+        }
         f.speechProb = this.vad.process(this.vadBuf);
         const outDb = 10 * Math.log10(this.chunkOutE / this.chunkN + 1e-12);
         const echoDb = 10 * Math.log10(this.chunkEchoE / this.chunkN + 1e-12);
@@ -195,6 +261,9 @@ export class FrontendPipeline implements FrontendProcessor {
         else if (ev === 'speech_end') f.speechEnd = true;
       }
     }
+    if (!chunked && this.vadFill >= PEEK_MIN_FILL && this.peekStarts(f.farEndActive, info.noiseDb)) {
+      f.speechStart = true;
+    }
     f.nearEndLikely = this.decision.active;
     // Per-frame level onset (onset.ts): earlier than the chunked decision, for a reversible pause.
     const o = this.onsetIn;
@@ -213,6 +282,45 @@ export class FrontendPipeline implements FrontendProcessor {
     if (++this.frames % 50 === 0) this.updateDelay();
     this.times[this.frames % TIMING_RING] = performance.now() - t0;
     return f;
+  }
+
+  /**
+   * Between two chunks, while nobody is speaking: if the last ~30 ms already have the levels of a
+   * start, Silero looks at the last 512 samples now instead of at the next chunk's end (10–30 ms
+   * later) — the customer's onset is usually what tips a chunk, so a start comes that much sooner.
+   * The Silero run is spent only when the levels could start speech, so peeks cost little.
+   */
+  private peekStarts(farEndActive: boolean, aecNoiseDb: number): boolean {
+    const n = Math.min(this.hopN, PEEK_HOPS) * this.frameSamples;
+    if (n === 0) return false;
+    let outE = 0;
+    let echoE = 0;
+    let resE = 0;
+    let dtN = 0;
+    for (let i = 0; i < PEEK_HOPS; i++) {
+      outE += this.hopOutE[i];
+      echoE += this.hopEchoE[i];
+      resE += this.hopResE[i];
+      dtN += this.hopDtN[i];
+    }
+    const x = this.peekIn;
+    x.farEndActive = farEndActive;
+    x.outDb = 10 * Math.log10(outE / n + 1e-12);
+    x.echoDb = 10 * Math.log10(echoE / n + 1e-12);
+    x.residualDb = 10 * Math.log10(resE / n + 1e-12);
+    x.noiseDb = Math.max(this.noise.db, aecNoiseDb);
+    x.erleDb = this.frame.erleDb;
+    x.doubleTalk = dtN / n;
+    x.speechProb = 1;
+    if (!this.decision.couldStartAtOnce(x)) return false;
+    // window: 64 context samples, then the last 512 (the previous chunk's tail + this chunk so far)
+    const fill = this.vadFill;
+    const w = this.peekWindow;
+    const tail = VAD_CHUNK - fill;
+    for (let i = 0; i < VAD_CONTEXT + tail; i++) w[i] = this.prevChunk[fill - VAD_CONTEXT + i];
+    for (let i = 0; i < fill; i++) w[VAD_CONTEXT + tail + i] = this.vadBuf[i];
+    x.speechProb = this.vad.peek(w);
+    return this.decision.peek(x) === 'speech_start';
   }
 
   /** The echo path's main peak = the partition holding most filter energy (10 ms resolution). */

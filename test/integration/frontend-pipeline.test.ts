@@ -13,6 +13,7 @@ import { echoPath, makeRir } from '../../bench/corpus/room.js';
 import { speak } from '../../bench/corpus/speech.js';
 import { processOffline } from '../../src/frontend/offline.js';
 import { FrontendPipeline } from '../../src/frontend/pipeline.js';
+import { SileroVad, VAD_CHUNK, VAD_CONTEXT } from '../../src/frontend/vad.js';
 
 const RATE = 16000;
 const root = join(import.meta.dirname, '../..');
@@ -83,6 +84,77 @@ describe('front-end pipeline (onnxruntime-node, real models)', () => {
 
   it('processes frames of the wrong size with a clear error', () => {
     expect(() => pipe.process(new Float32Array(100), new Float32Array(100), 0)).toThrow(/160 samples/);
+  });
+});
+
+describe('Silero VAD stream (real model): peeks and state resets', () => {
+  /** The customer's sentence after 1 s of quiet, as whole chunks. */
+  function chunks(): Float32Array[] {
+    const x = new Float32Array(RATE + customer.length);
+    x.set(customer, RATE);
+    const out: Float32Array[] = [];
+    for (let i = 0; i + VAD_CHUNK <= x.length; i += VAD_CHUNK) out.push(x.slice(i, i + VAD_CHUNK));
+    return out;
+  }
+
+  it('a peek between chunks hears the speech and leaves the stream exactly as it was', () => {
+    const vad = new SileroVad(join(root, 'models'));
+    try {
+      const cs = chunks();
+      const plain = cs.map((c) => vad.process(c));
+      expect(Math.max(...plain)).toBeGreaterThan(0.9);
+      vad.reset();
+      const window = new Float32Array(VAD_CONTEXT + VAD_CHUNK);
+      const peeks: number[] = [];
+      const withPeeks = cs.map((c, i) => {
+        const p = vad.process(c);
+        const next = cs[i + 1];
+        if (next) {
+          // the last 512 samples half a chunk on: this chunk's second half + the next one's first
+          window.set(c.subarray(VAD_CHUNK / 2 - VAD_CONTEXT), 0);
+          window.set(next.subarray(0, VAD_CHUNK / 2), VAD_CONTEXT + VAD_CHUNK / 2);
+          peeks.push(vad.peek(window));
+        }
+        return p;
+      });
+      expect(withPeeks).toEqual(plain);
+      expect(Math.max(...peeks)).toBeGreaterThan(0.9);
+      expect(Math.min(...peeks.slice(0, 20))).toBeLessThan(0.1); // the quiet second
+    } finally {
+      vad.dispose();
+    }
+  });
+
+  it('renew() leaves the stream alone while a fresh state warms up, then hands over to it', () => {
+    const cs = chunks();
+    const k = 24; // renew inside the quiet second; the sentence comes after the hand-over
+    const warm = 8;
+    const run = (renewAt?: number) => {
+      const vad = new SileroVad(join(root, 'models'));
+      try {
+        return cs.map((c, i) => {
+          if (i === renewAt) vad.renew(warm);
+          return vad.process(c);
+        });
+      } finally {
+        vad.dispose();
+      }
+    };
+    const plain = run();
+    const renewed = run(k);
+    // a model that starts from zero at chunk k (its 64-sample context aside)
+    const fromK = plain.slice(0, k);
+    const fresh = new SileroVad(join(root, 'models'));
+    try {
+      for (let i = k; i < cs.length; i++) fromK.push(fresh.process(cs[i]));
+    } finally {
+      fresh.dispose();
+    }
+    expect(renewed.slice(0, k + warm)).toEqual(plain.slice(0, k + warm));
+    let maxDiff = 0;
+    for (let i = k + warm; i < cs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(renewed[i] - fromK[i]));
+    expect(maxDiff).toBeLessThan(0.05);
+    expect(Math.max(...renewed.slice(k + warm))).toBeGreaterThan(0.9);
   });
 });
 

@@ -87,7 +87,8 @@ describe('barge-in decision', () => {
 
   it('starts on level evidence when Silero scores a customer talking over the agent low', () => {
     const d = converged(new BargeInDecision());
-    // output at the echo estimate's level from a canceller with 33 dB ERLE: not residual echo
+    // output at the echo estimate's level from a canceller with 33 dB ERLE: not residual echo;
+    // Silero well under onThreshold but at strongProb
     const overTalk = {
       ...quietFarEnd,
       farEndActive: true,
@@ -96,7 +97,7 @@ describe('barge-in decision', () => {
       noiseDb: -47,
       outDb: -20,
       residualDb: -40,
-      speechProb: 0.15,
+      speechProb: defaultDecisionConfig.strongProb,
     };
     expect(d.update(overTalk)).toBeUndefined();
     expect(d.update(overTalk)).toBe('speech_start');
@@ -165,6 +166,36 @@ describe('barge-in decision', () => {
     for (let i = 0; i < defaultDecisionConfig.warmupChunks - 1; i++)
       expect(d.update({ ...loud, speechProb: 0.95 })).toBeUndefined();
     expect(d.update({ ...loud, speechProb: 0.95 })).toBe('speech_start');
+  });
+
+  it('a peek between chunks starts speech only when sure, and otherwise changes nothing', () => {
+    const d = converged(new BargeInDecision());
+    const customer = {
+      ...quietFarEnd,
+      farEndActive: true,
+      echoDb: -15,
+      noiseDb: -70,
+      residualDb: -50,
+      outDb: -27,
+    };
+    expect(d.couldStartAtOnce({ ...customer, speechProb: 0 })).toBe(true);
+    // residual echo: no VAD would make it start, so the pipeline spends no Silero run on it
+    expect(d.couldStartAtOnce({ ...customer, outDb: -55 })).toBe(false);
+    // a chunk would start at onThreshold; a peek wants peekProb
+    const between = (d.config.onThreshold + d.config.peekProb) / 2;
+    expect(d.peek({ ...customer, speechProb: between })).toBeUndefined();
+    expect(d.active).toBe(false);
+    expect(d.peek({ ...customer, speechProb: d.config.peekProb })).toBe('speech_start');
+    expect(d.active).toBe(true);
+    expect(d.couldStartAtOnce(customer)).toBe(false); // already speaking
+    // warm-up starts need several sure chunks: a peek never shortcuts them, nor counts as one
+    const w = new BargeInDecision();
+    const loud = { ...customer, erleDb: 15, outDb: -12, speechProb: 0.99 };
+    expect(w.couldStartAtOnce(loud)).toBe(false);
+    expect(w.peek(loud)).toBeUndefined();
+    for (let i = 0; i < defaultDecisionConfig.warmupChunks - 1; i++) expect(w.update(loud)).toBeUndefined();
+    expect(w.peek(loud)).toBeUndefined();
+    expect(w.update(loud)).toBe('speech_start');
   });
 
   it('counts the warm-up in far-end audio, and reset() starts it again', () => {

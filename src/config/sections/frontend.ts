@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { defaultDecisionConfig as d } from '../../frontend/decision.js';
 import { restart } from '../meta.js';
 
 /**
  * The front-end (src/frontend): where its models live and the barge-in decision's margins (see
- * src/frontend/README.md). The canceller's own constants are in the generated graph
+ * src/frontend/README.md; the defaults are the decision's own, measured ones). The canceller's own constants are in the generated graph
  * (models/gen/aec.py), not here: changing them means regenerating and re-measuring.
  */
 export const frontendSchema = restart(
@@ -14,24 +15,24 @@ export const frontendSchema = restart(
       decision: z
         .strictObject({
           /** Silero probability that counts as speech. */
-          onThreshold: z.number().min(0).max(1).default(0.5),
+          onThreshold: z.number().min(0).max(1).default(d.onThreshold),
           /** Output level above the background a speech chunk needs, dB. */
-          noiseMarginDb: z.number().min(0).max(40).default(14),
+          noiseMarginDb: z.number().min(0).max(40).default(d.noiseMarginDb),
           /** While the agent plays: output level relative to the echo estimate a chunk needs, dB. */
-          echoMarginDb: z.number().min(-60).max(0).default(-22),
+          echoMarginDb: z.number().min(-60).max(0).default(d.echoMarginDb),
           /** ...and above the residual echo implied by the measured ERLE, dB. */
-          residualMarginDb: z.number().min(0).max(40).default(16),
+          residualMarginDb: z.number().min(0).max(40).default(d.residualMarginDb),
           /** ...and above the canceller's own residual-echo estimate, dB (residual bursts sit close to it). */
-          residualEstimateMarginDb: z.number().min(0).max(40).default(10),
+          residualEstimateMarginDb: z.number().min(0).max(40).default(d.residualEstimateMarginDb),
           /** Share of a chunk with the canceller's double-talk flag up that drops the ERLE-implied echo margin. */
-          doubleTalkShare: z.number().min(0).max(1).default(0.5),
+          doubleTalkShare: z.number().min(0).max(1).default(d.doubleTalkShare),
           /** A chunk flagged double talk throughout, at the echo's level, starts speech this far above the
            * residual-echo estimate, dB (at Silero >= 0.1). */
-          doubleTalkResidualMarginDb: z.number().min(0).max(60).default(18),
+          doubleTalkResidualMarginDb: z.number().min(0).max(60).default(d.doubleTalkResidualMarginDb),
           /** 32 ms chunks of the agent's voice after a reset before the canceller counts as converged. */
-          warmupFarChunks: z.number().int().min(0).max(1000).default(30),
+          warmupFarChunks: z.number().int().min(0).max(1000).default(d.warmupFarChunks),
           /** Quiet 32 ms chunks that end speech. */
-          offChunks: z.number().int().min(1).max(100).default(8),
+          offChunks: z.number().int().min(1).max(100).default(d.offChunks),
         })
         .prefault({}),
     })
