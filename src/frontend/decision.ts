@@ -243,13 +243,17 @@ export class BargeInDecision {
   }
 
   /**
-   * A look between two chunks (the pipeline's half-chunk VAD peek, over the last 512 samples): starts
+   * A look between two chunks (the pipeline's VAD peek, over the last 512 samples): starts
    * speech if the single-chunk rules hold, and otherwise changes nothing — the run counters and the
    * warm-up clock advance on chunks only, so the regular decisions are the same with or without peeks.
    */
   peek(x: DecisionInput): DecisionEvent {
     if (!this.couldStartAtOnce(x) || x.speechProb < this.config.peekProb) return undefined;
     if (!(this.loudDoubleTalk(x) || this.qualifies(x))) return undefined;
+    return this.start();
+  }
+
+  private start(): DecisionEvent {
     this.active = true;
     this.silent = 0;
     this.qualifying = 0;
@@ -272,12 +276,7 @@ export class BargeInDecision {
         this.strongRun >= c.strongChunks ||
         this.sustainedRun >= c.sustainChunks
       ) {
-        this.active = true;
-        this.silent = 0;
-        this.qualifying = 0;
-        this.strongRun = 0;
-        this.sustainedRun = 0;
-        return 'speech_start';
+        return this.start();
       }
       return undefined;
     }
