@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BargeInDecision, NoiseFloor } from '../../src/frontend/decision.js';
-import type { FrontendPipeline } from '../../src/frontend/pipeline.js';
+import {
+  type FrontendPipeline,
+  VAD_RENEW_CHUNKS,
+  VAD_RENEW_WARM_CHUNKS,
+} from '../../src/frontend/pipeline.js';
 import { type SileroVad, VAD_CHUNK } from '../../src/frontend/vad.js';
 
 export interface SystemRun {
@@ -41,14 +45,20 @@ export function runOurs(pipe: FrontendPipeline, mic: Float32Array, ref: Float32A
   return { out, starts, procS: (performance.now() - t0) / 1000, cpuS: (c.user + c.system) / 1e6 };
 }
 
-/** The same barge-in rule for every reference: Silero on the output, plain thresholds. */
+/** The same barge-in rule for every reference: Silero on the output (its state renewed as in our
+ * pipeline), plain thresholds. */
 export function vadStarts(vad: SileroVad, out: Float32Array): number[] {
   vad.reset();
   const d = new BargeInDecision();
   const noise = new NoiseFloor();
   const starts: number[] = [];
+  let age = 0;
   for (let i = 0; i + VAD_CHUNK <= out.length; i += VAD_CHUNK) {
     const chunk = out.subarray(i, i + VAD_CHUNK);
+    if (++age >= VAD_RENEW_CHUNKS && !d.active) {
+      vad.renew(VAD_RENEW_WARM_CHUNKS);
+      age = 0;
+    }
     const p = vad.process(chunk);
     let e = 0;
     for (const v of chunk) e += v * v;

@@ -59,7 +59,9 @@ const PEEK_HOPS = 3;
 const PEEK_MIN_FILL = 96;
 /** Chunks a renewed Silero state listens before it takes over (0.5 s: a state that old heard the
  * corpus's customers as well as a fresh model on the clean signal). */
-const VAD_RENEW_WARM_CHUNKS = 16;
+export const VAD_RENEW_WARM_CHUNKS = 16;
+/** Default of FrontendOptions.vadRenewChunks (≈ 4 s). */
+export const VAD_RENEW_CHUNKS = 128;
 
 export class FrontendPipeline implements FrontendProcessor {
   readonly rate = RATE;
@@ -134,7 +136,7 @@ export class FrontendPipeline implements FrontendProcessor {
     this.farThr = opts.farEndThreshold ?? 1e-6;
     this.farHangHops = Math.round((opts.farEndHangMs ?? 300) / 10);
     this.echoHold = opts.echoHoldPerHop ?? 0.9;
-    this.vadRenewChunks = opts.vadRenewChunks ?? 128;
+    this.vadRenewChunks = opts.vadRenewChunks ?? VAD_RENEW_CHUNKS;
     this.partE = new Float32Array(this.aec.meta.partitions);
     this.overSingle = this.aec.meta.config.over_st ?? 1;
     this.overDouble = this.aec.meta.config.over_dt ?? 1;
