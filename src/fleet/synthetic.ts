@@ -4,13 +4,14 @@
  * restarts, so a subscriber can count losses and duplicates. The number survives a crash exactly:
  * the counter file is written right after the (synchronous) enqueue, and on start the highest `n`
  * still pending in the queue wins over the file — kill -9 between the two cannot renumber. The file
- * is replaced by a rename, never rewritten in place: a kill -9 inside writeFileSync (truncate, then
- * write) left it empty — seen under arm64 emulation, where that window is wide.
+ * is replaced atomically (state-store's tmp + fsync + rename), never rewritten in place: a kill -9
+ * inside writeFileSync (truncate, then write) left it empty — seen under arm64 emulation.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FleetPublisher } from './publisher.js';
 import type { DurableQueue } from './queue/durable-queue.js';
+import { writeJsonAtomic } from './state-store.js';
 
 export function syntheticRate(env: NodeJS.ProcessEnv): number {
   if (env.VOICETERM_DEBUG_HOOKS !== '1') return 0;
@@ -48,7 +49,6 @@ export class SyntheticEvents {
     const msg = this.publisher.event('synthetic', { n, text: 'card 4111 1111 1111 1111 for order' });
     if (!msg) return;
     this.n = n;
-    writeFileSync(`${this.file}.tmp`, String(n));
-    renameSync(`${this.file}.tmp`, this.file);
+    writeJsonAtomic(this.file, n);
   }
 }

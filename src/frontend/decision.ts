@@ -233,13 +233,18 @@ export class BargeInDecision {
    * spends a Silero run on a peek between chunks.
    */
   couldStartAtOnce(x: DecisionInput): boolean {
-    if (this.active || this.config.onChunks > 1) return false;
-    if (x.farEndActive && !this.converged(x)) return false; // warm-up starts need several chunks
     const p = x.speechProb;
     x.speechProb = 1;
-    const could = this.loudDoubleTalk(x) || this.qualifies(x);
+    const could = this.startsAtOnce(x);
     x.speechProb = p;
     return could;
+  }
+
+  /** The single-chunk rules, while nobody speaks and the canceller has converged. */
+  private startsAtOnce(x: DecisionInput): boolean {
+    if (this.active || this.config.onChunks > 1) return false;
+    if (x.farEndActive && !this.converged(x)) return false; // warm-up starts need several chunks
+    return this.loudDoubleTalk(x) || this.qualifies(x);
   }
 
   /**
@@ -248,8 +253,7 @@ export class BargeInDecision {
    * warm-up clock advance on chunks only, so the regular decisions are the same with or without peeks.
    */
   peek(x: DecisionInput): DecisionEvent {
-    if (!this.couldStartAtOnce(x) || x.speechProb < this.config.peekProb) return undefined;
-    if (!(this.loudDoubleTalk(x) || this.qualifies(x))) return undefined;
+    if (x.speechProb < this.config.peekProb || !this.startsAtOnce(x)) return undefined;
     return this.start();
   }
 

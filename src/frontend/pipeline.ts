@@ -23,7 +23,7 @@ import {
   type OnsetInput,
 } from './onset.js';
 import type { FrontendFrame, FrontendProcessor, FrontendStats } from './types.js';
-import { SileroVad, VAD_CHUNK, VAD_CONTEXT } from './vad.js';
+import { SileroVad, VAD_CHUNK } from './vad.js';
 
 export interface FrontendOptions {
   modelsDir?: string;
@@ -75,7 +75,6 @@ export class FrontendPipeline implements FrontendProcessor {
   private vadFill = 0;
   /** The last complete chunk, for the peek window (its tail + the chunk being filled). */
   private readonly prevChunk = new Float32Array(VAD_CHUNK);
-  private readonly peekWindow = new Float32Array(VAD_CONTEXT + VAD_CHUNK);
   /** Chunks since Silero's state was last renewed (see vadRenewChunks). */
   private vadAge = 0;
   private readonly vadRenewChunks: number;
@@ -294,7 +293,7 @@ export class FrontendPipeline implements FrontendProcessor {
    */
   private peekStarts(farEndActive: boolean, aecNoiseDb: number): boolean {
     const n = Math.min(this.hopN, PEEK_HOPS) * this.frameSamples;
-    if (n === 0) return false;
+    if (n === 0 || this.decision.active) return false; // speaking already: nothing to start
     let outE = 0;
     let echoE = 0;
     let resE = 0;
@@ -315,13 +314,7 @@ export class FrontendPipeline implements FrontendProcessor {
     x.doubleTalk = dtN / n;
     x.speechProb = 1;
     if (!this.decision.couldStartAtOnce(x)) return false;
-    // window: 64 context samples, then the last 512 (the previous chunk's tail + this chunk so far)
-    const fill = this.vadFill;
-    const w = this.peekWindow;
-    const tail = VAD_CHUNK - fill;
-    for (let i = 0; i < VAD_CONTEXT + tail; i++) w[i] = this.prevChunk[fill - VAD_CONTEXT + i];
-    for (let i = 0; i < fill; i++) w[VAD_CONTEXT + tail + i] = this.vadBuf[i];
-    x.speechProb = this.vad.peek(w);
+    x.speechProb = this.vad.peek(this.prevChunk, this.vadBuf, this.vadFill);
     return this.decision.peek(x) === 'speech_start';
   }
 

@@ -9,68 +9,89 @@ import { floatTensor, int64Tensor, SyncSession, type Tensor } from './ort.js';
 export const VAD_CHUNK = 512;
 export const VAD_CONTEXT = 64;
 
+const STATE_SIZE = 2 * 128;
+const STATE_DIMS = [2, 1, 128];
+
+/** One recurrent state of the model: two preallocated tensors, each run reads one and writes the other. */
+class PingPongState {
+  private readonly a = new Float32Array(STATE_SIZE);
+  private readonly b = new Float32Array(STATE_SIZE);
+  private readonly tensorA = floatTensor(this.a, STATE_DIMS);
+  private readonly tensorB = floatTensor(this.b, STATE_DIMS);
+  private readonly feeds: [Record<string, Tensor>, Record<string, Tensor>];
+  private readonly fetches: [Record<string, Tensor>, Record<string, Tensor>];
+  /** Which of the two the next run reads (0: a, 1: b). */
+  private reads: 0 | 1 = 0;
+
+  constructor(input: Tensor, sr: Tensor, output: Tensor) {
+    this.feeds = [
+      { input, state: this.tensorA, sr },
+      { input, state: this.tensorB, sr },
+    ];
+    this.fetches = [
+      { output, stateN: this.tensorB },
+      { output, stateN: this.tensorA },
+    ];
+  }
+
+  /** One chunk through the model (the input tensor holds it); the state advances. */
+  step(session: SyncSession): void {
+    session.run(this.feeds[this.reads], this.fetches[this.reads]);
+    this.reads = this.reads === 0 ? 1 : 0;
+  }
+
+  /** The state the next step reads: the stream's memory now. */
+  get current(): Float32Array {
+    return this.reads === 0 ? this.a : this.b;
+  }
+
+  get currentTensor(): Tensor {
+    return this.reads === 0 ? this.tensorA : this.tensorB;
+  }
+
+  copyFrom(other: PingPongState): void {
+    this.current.set(other.current);
+  }
+
+  reset(): void {
+    this.a.fill(0);
+    this.b.fill(0);
+    this.reads = 0;
+  }
+}
+
 export class SileroVad {
   private readonly session: SyncSession;
   private readonly input = new Float32Array(VAD_CONTEXT + VAD_CHUNK);
-  private readonly stateA = new Float32Array(2 * 128);
-  private readonly stateB = new Float32Array(2 * 128);
   private readonly prob = new Float32Array(1);
-  private readonly feedsA: Record<string, Tensor>;
-  private readonly feedsB: Record<string, Tensor>;
-  private readonly fetchesA: Record<string, Tensor>;
-  private readonly fetchesB: Record<string, Tensor>;
-  private flip = false;
+  private readonly sr = int64Tensor(new BigInt64Array([16000n]), []);
+  private readonly stream: PingPongState;
+  /** renew(): a second state, started from zero, that listens beside the stream until it takes over. */
+  private readonly renewing: PingPongState;
+  /** Chunks the renewing state still listens before it takes over (0: no renewal under way). */
+  private renewLeft = 0;
   /** peek(): its own window and output, and a scratch state it writes (the stream's state is untouched). */
   private readonly peekInput = new Float32Array(VAD_CONTEXT + VAD_CHUNK);
   private readonly peekProb = new Float32Array(1);
-  private readonly peekFeedsA: Record<string, Tensor>;
-  private readonly peekFeedsB: Record<string, Tensor>;
+  private readonly peekFeeds: Record<string, Tensor>;
   private readonly peekFetches: Record<string, Tensor>;
-  /** renew(): a second state, started from zero, that listens beside the stream until it takes over. */
-  private readonly stateC = new Float32Array(2 * 128);
-  private readonly stateD = new Float32Array(2 * 128);
-  private readonly shadowProb = new Float32Array(1);
-  private readonly feedsC: Record<string, Tensor>;
-  private readonly feedsD: Record<string, Tensor>;
-  private readonly fetchesC: Record<string, Tensor>;
-  private readonly fetchesD: Record<string, Tensor>;
-  private shadowFlip = false;
-  /** Chunks the renewing state still listens before it takes over (0: no renewal under way). */
-  private shadowLeft = 0;
 
   constructor(modelsDir: string) {
     this.session = new SyncSession(loadVerified(modelsDir, 'silero-vad').bytes);
     const input = floatTensor(this.input, [1, VAD_CONTEXT + VAD_CHUNK]);
-    const sr = int64Tensor(new BigInt64Array([16000n]), []);
-    const a = floatTensor(this.stateA, [2, 1, 128]);
-    const b = floatTensor(this.stateB, [2, 1, 128]);
-    const output = floatTensor(this.prob, [1, 1]);
-    this.feedsA = { input, state: a, sr };
-    this.fetchesA = { output, stateN: b };
-    this.feedsB = { input, state: b, sr };
-    this.fetchesB = { output, stateN: a };
-    const peekInput = floatTensor(this.peekInput, [1, VAD_CONTEXT + VAD_CHUNK]);
-    this.peekFeedsA = { input: peekInput, state: a, sr };
-    this.peekFeedsB = { input: peekInput, state: b, sr };
+    this.stream = new PingPongState(input, this.sr, floatTensor(this.prob, [1, 1]));
+    this.renewing = new PingPongState(input, this.sr, floatTensor(new Float32Array(1), [1, 1]));
+    this.peekFeeds = { input: floatTensor(this.peekInput, [1, VAD_CONTEXT + VAD_CHUNK]), sr: this.sr };
     this.peekFetches = {
       output: floatTensor(this.peekProb, [1, 1]),
-      stateN: floatTensor(new Float32Array(2 * 128), [2, 1, 128]),
+      stateN: floatTensor(new Float32Array(STATE_SIZE), STATE_DIMS),
     };
-    const c = floatTensor(this.stateC, [2, 1, 128]);
-    const d = floatTensor(this.stateD, [2, 1, 128]);
-    const shadowOut = floatTensor(this.shadowProb, [1, 1]);
-    this.feedsC = { input, state: c, sr };
-    this.fetchesC = { output: shadowOut, stateN: d };
-    this.feedsD = { input, state: d, sr };
-    this.fetchesD = { output: shadowOut, stateN: c };
   }
 
   reset(): void {
     this.input.fill(0);
-    this.stateA.fill(0);
-    this.stateB.fill(0);
-    this.flip = false;
-    this.shadowLeft = 0;
+    this.stream.reset();
+    this.renewLeft = 0;
   }
 
   /**
@@ -81,40 +102,37 @@ export class SileroVad {
    * heard hundreds of ms late. The renewal costs warmChunks extra Silero runs.
    */
   renew(warmChunks: number): void {
-    this.stateC.fill(0);
-    this.stateD.fill(0);
-    this.shadowFlip = false;
-    this.shadowLeft = Math.max(1, warmChunks);
+    this.renewing.reset();
+    this.renewLeft = Math.max(1, warmChunks);
   }
 
   /** Speech probability of one 512-sample chunk (the 64-sample context is kept here). */
   process(chunk: Float32Array): number {
     this.input.copyWithin(0, VAD_CHUNK, VAD_CHUNK + VAD_CONTEXT);
     this.input.set(chunk, VAD_CONTEXT);
-    if (this.flip) this.session.run(this.feedsB, this.fetchesB);
-    else this.session.run(this.feedsA, this.fetchesA);
-    this.flip = !this.flip;
-    if (this.shadowLeft > 0) {
-      if (this.shadowFlip) this.session.run(this.feedsD, this.fetchesD);
-      else this.session.run(this.feedsC, this.fetchesC);
-      this.shadowFlip = !this.shadowFlip;
-      // warm: the renewed state becomes the one the next chunk reads (B after an A→B run, else A)
-      if (--this.shadowLeft === 0)
-        (this.flip ? this.stateB : this.stateA).set(this.shadowFlip ? this.stateD : this.stateC);
+    this.stream.step(this.session);
+    if (this.renewLeft > 0) {
+      this.renewing.step(this.session);
+      // warm: the renewed state becomes the one the stream's next chunk reads
+      if (--this.renewLeft === 0) this.stream.copyFrom(this.renewing);
     }
     return this.prob[0];
   }
 
   /**
-   * Speech probability of the 512 samples that end *now*, between two chunks (`window` holds the 64
-   * context samples first, then those 512): the stream's state after its last chunk is the model's
-   * memory, and nothing of the stream changes — the next process() goes on as if there had been no
-   * peek. The pipeline peeks half a chunk after a chunk, so a start can come ~16 ms before the next one.
+   * Speech probability of the 512 samples that end *now*, between two chunks: the tail of the
+   * `previous` chunk (from sample `fill`, with the 64 before it as context) followed by the first
+   * `fill` samples of the chunk being filled (`current`). The stream's state after its last chunk is
+   * the model's memory, and nothing of the stream changes — the next process() goes on as if there
+   * had been no peek. `fill` must be at least the 64 context samples.
    */
-  peek(window: Float32Array): number {
-    this.peekInput.set(window);
-    // after process() the state it wrote is B when flip is set (it read A), else A
-    this.session.run(this.flip ? this.peekFeedsB : this.peekFeedsA, this.peekFetches);
+  peek(previous: Float32Array, current: Float32Array, fill: number): number {
+    const w = this.peekInput;
+    const tail = VAD_CHUNK - fill;
+    for (let i = 0; i < VAD_CONTEXT + tail; i++) w[i] = previous[fill - VAD_CONTEXT + i];
+    for (let i = 0; i < fill; i++) w[VAD_CONTEXT + tail + i] = current[i];
+    this.peekFeeds.state = this.stream.currentTensor;
+    this.session.run(this.peekFeeds, this.peekFetches);
     return this.peekProb[0];
   }
 
