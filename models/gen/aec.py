@@ -12,7 +12,7 @@ residual echo PSD = the part of the error spectrum coherent with the echo estima
 insensitive to the customer's speech, which is uncorrelated with the echo) plus a small share of the
 echo estimate (nonlinear loudspeaker distortion), held by a reverberation-like decay; noise PSD by
 minimum tracking. A double-talk flag (error energy clearly above residual echo + noise while the far
-end plays) lowers the echo over-estimation so the customer's speech survives; a Wiener gain with
+end plays; judged against its own residual estimate with a lower distortion floor, see build()) lowers the echo over-estimation so the customer's speech survives; a Wiener gain with
 decision-directed SNR and floors (deep for echo, shallow for noise) gives the output.
 
 All state is passed in and out as two packed tensors (inputs s_spec, s_time; outputs n_spec, n_time of
