@@ -12,7 +12,8 @@ residual echo PSD = the part of the error spectrum coherent with the echo estima
 insensitive to the customer's speech, which is uncorrelated with the echo) plus a small share of the
 echo estimate (nonlinear loudspeaker distortion), held by a reverberation-like decay; noise PSD by
 minimum tracking. A double-talk flag (error energy clearly above residual echo + noise while the far
-end plays; judged against its own residual estimate with a lower distortion floor, see build()) lowers the echo over-estimation so the customer's speech survives; a Wiener gain with
+end plays; judged against its own residual estimate with a lower distortion floor, see build())
+lowers the echo over-estimation so the customer's speech survives; a Wiener gain with
 decision-directed SNR and floors (deep for echo, shallow for noise) gives the output.
 
 All state is passed in and out as two packed tensors (inputs s_spec, s_time; outputs n_spec, n_time of
@@ -167,7 +168,8 @@ def build():
     Eh, Yh = g.sub(See, nSee), g.sub(Syy, nSyy)
     nPey = g.smooth(Pey, g.sumall(g.mul(Eh, Yh)), c["leak_smooth"])
     nPyy = g.smooth(Pyy, g.sumall(g.sq(Yh)), c["leak_smooth"])
-    leak = g.op("Clip", g.div(nPey, g.add(nPyy, eps)), g.f(c["leak_min"]), g.f(c["leak_max"]))
+    leak_raw = g.div(nPey, g.add(nPyy, eps))
+    leak = g.op("Clip", leak_raw, g.f(c["leak_min"]), g.f(c["leak_max"]))
     Rbase = g.maxi(g.add(Rcoh, g.mul(Syy, leak)), g.scale(Rprev, c["decay"]))
     # The double-talk detector's residual estimate: the same, with a leak floor of -35 dB instead
     # of -23 dB. The -23 dB floor keeps the suppressor safe in single talk, but where the linear
@@ -175,7 +177,7 @@ def build():
     # dB under the agent's echo: the flag never rose, the suppressor took the customer for echo
     # and the barge-in went unheard. Alone, the low floor also flags residual bursts of distorted
     # rooms (ERLE fell 1-2 dB); the flag therefore needs both (see dt_now).
-    leak_dt = g.op("Clip", g.div(nPey, g.add(nPyy, eps)), g.f(c["leak_min_dt"]), g.f(c["leak_max"]))
+    leak_dt = g.op("Clip", leak_raw, g.f(c["leak_min_dt"]), g.f(c["leak_max"]))
     Rdt = g.maxi(g.add(Rcoh, g.mul(Syy, leak_dt)), g.scale(Rprev_dt, c["decay"]))
     # noise floor: minimum tracking of what is not echo
     # (only where echo does not dominate: under echo the floor holds, else it would collapse to 0)
