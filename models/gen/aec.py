@@ -52,8 +52,12 @@ CFG = dict(
     leak_min=0.005,    # bounds of the estimated share of the echo estimate that remains (nonlinear echo)
     leak_max=0.5,
     leak_smooth=0.98,  # smoothing of the leak statistics (~0.5 s)
-    leak_min_dt=0.0003,  # leak floor of the double-talk detector's own residual estimate (see build())
+    # OFF (0): a double-talk detector with its own residual estimate (see build() and "Tuning
+    # history" in src/frontend/README.md); measured {"leak_min_dt":0.0003,"dt_ratio_floor":3,
+    # "dt_far_hops":10}: fewer misses, more false starts
+    leak_min_dt=0,       # leak floor of the double-talk detector's own residual estimate
     dt_ratio_floor=3.0,  # ...which also needs near-end energy this far above the floored residual
+    dt_far_hops=10,      # ...and only after this many hops of far-end audio in a row
     over_st=3.0,       # echo over-estimation, far end alone
     over_dt=0.3,       # echo over-estimation, double talk (0.5 left seeds 3 and 5 at 14.9 dB SDR)
     decay=0.79,        # residual echo hold per hop (about 10 dB per 100 ms)
@@ -94,14 +98,14 @@ def build():
     # X2 = |X|^2 per partition is kept (shifted with X) rather than recomputed for all P each hop.
     spec = [("Xr", P), ("Xi", P), ("X2", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1),
             ("Sey_i", 1), ("Syy_s", 1), ("See_s", 1), ("Rprev", 1), ("N", 1), ("GS", 1), ("dtc", 1), ("Pey", 1),
-            ("Pyy", 1), ("Rprev_dt", 1)]
+            ("Pyy", 1)] + ([("Rprev_dt", 1), ("farc", 1)] if c["leak_min_dt"] else [])
     time = [("xprev", 1), ("eprev", 1), ("yprev", 1), ("olap", 1)]         # rows of R samples
     s_spec = g.input("s_spec", [sum(n for _, n in spec), K])
     s_time = g.input("s_time", [len(time), R])
     # pieces as the graph uses them: the oldest partition of X, X2 split off (the shift drops it),
     # Wr and Wi together (complex tensors are [2,...] stacks: real, imaginary)
-    Xr_keep, _, Xi_keep, _, X2_keep, _, W, Psi, PhiS, Sey_r, Sey_i, Syy_s, See_s, Rprev, Nn, GS, dtc, Pey, Pyy, Rprev_dt = \
-        g.split(s_spec, [P - 1, 1, P - 1, 1, P - 1, 1, 2 * P, P] + [1] * 12)
+    Xr_keep, _, Xi_keep, _, X2_keep, _, W, Psi, PhiS, Sey_r, Sey_i, Syy_s, See_s, Rprev, Nn, GS, dtc, Pey, Pyy, *dt_rows = \
+        g.split(s_spec, [P - 1, 1, P - 1, 1, P - 1, 1, 2 * P, P] + [1] * (len(spec) - 6))
     xprev, eprev, yprev, olap = g.split(s_time, [1] * len(time))
     shape = lambda x, dims: g.op("Reshape", x, g.const(np.array(dims, np.int64)))
 
@@ -168,8 +172,7 @@ def build():
     Eh, Yh = g.sub(See, nSee), g.sub(Syy, nSyy)
     nPey = g.smooth(Pey, g.sumall(g.mul(Eh, Yh)), c["leak_smooth"])
     nPyy = g.smooth(Pyy, g.sumall(g.sq(Yh)), c["leak_smooth"])
-    leak_raw = g.div(nPey, g.add(nPyy, eps))
-    leak = g.op("Clip", leak_raw, g.f(c["leak_min"]), g.f(c["leak_max"]))
+    leak = g.op("Clip", g.div(nPey, g.add(nPyy, eps)), g.f(c["leak_min"]), g.f(c["leak_max"]))
     Rbase = g.maxi(g.add(Rcoh, g.mul(Syy, leak)), g.scale(Rprev, c["decay"]))
     # The double-talk detector's residual estimate: the same, with a leak floor of -35 dB instead
     # of -23 dB. The -23 dB floor keeps the suppressor safe in single talk, but where the linear
@@ -177,8 +180,12 @@ def build():
     # dB under the agent's echo: the flag never rose, the suppressor took the customer for echo
     # and the barge-in went unheard. Alone, the low floor also flags residual bursts of distorted
     # rooms (ERLE fell 1-2 dB); the flag therefore needs both (see dt_now).
-    leak_dt = g.op("Clip", leak_raw, g.f(c["leak_min_dt"]), g.f(c["leak_max"]))
-    Rdt = g.maxi(g.add(Rcoh, g.mul(Syy, leak_dt)), g.scale(Rprev_dt, c["decay"]))
+    # (off by default: it halved the misses but added false starts; see "Tuning history")
+    Rdt = Rbase
+    if c["leak_min_dt"]:
+        Rprev_dt, farc = dt_rows
+        leak_dt = g.op("Clip", g.div(nPey, g.add(nPyy, eps)), g.f(c["leak_min_dt"]), g.f(c["leak_max"]))
+        Rdt = g.maxi(g.add(Rcoh, g.mul(Syy, leak_dt)), g.scale(Rprev_dt, c["decay"]))
     # noise floor: minimum tracking of what is not echo
     # (only where echo does not dominate: under echo the floor holds, else it would collapse to 0)
     cand = g.maxi(g.sub(nSee, Rbase), g.f(1e-12))
@@ -187,7 +194,14 @@ def build():
     near = g.sumall(g.maxi(g.sub(See, g.add(Rdt, nN)), g.f(0.0)))
     far = g.gt(g.sumall(Syy), g.f(c["far_thr"]))
     dt_now = g.op("And", far, g.gt(near, g.add(g.scale(g.sumall(Rdt), c["dt_ratio"]), g.f(1e-7))))
-    dt_now = g.op("And", dt_now, g.gt(near, g.scale(g.sumall(Rbase), c["dt_ratio_floor"])))
+    if c["leak_min_dt"]:
+        dt_now = g.op("And", dt_now, g.gt(near, g.scale(g.sumall(Rbase), c["dt_ratio_floor"])))
+    # At the start of an agent utterance the coherent part of that estimate has no history yet (its
+    # smoothing starts from the silence before), so the first hops of echo would raise the flag:
+    # it waits for dt_far_hops of far-end audio in a row.
+    if c["leak_min_dt"]:
+        nfarc = g.where(far, g.mini(g.add(farc, g.f(1.0)), g.f(1000.0)), g.f(0.0))
+        dt_now = g.op("And", dt_now, g.gt(nfarc, g.f(c["dt_far_hops"] - 0.5)))
     ndtc = g.where(dt_now, g.f(float(c["dt_hang"])), g.maxi(g.sub(dtc, g.f(1.0)), g.f(0.0)))
     dt = g.gt(ndtc, g.f(0.0))
     over = g.where(dt, g.f(c["over_dt"]), g.f(c["over_st"]))
@@ -208,16 +222,17 @@ def build():
     yt0, nolap = g.split(yt, [R, R], axis=1)
     out = g.add(olap, yt0)
     # per-hop figures for the pipeline: [sum mic^2, sum e^2, sum echo-estimate^2, sum residual echo PSD
-    # (the double-talk detector's estimate x the over-estimation in force), sum noise PSD, double talk]
+    # (times the over-estimation in force; the double-talk detector's own one when it is on), sum noise PSD,
+    # double talk]
     info = g.concat(
         g.op("ReduceSumSquare", g.concat(mic, e, yhat), axes=[1], keepdims=0),
-        g.op("ReduceSum", g.concat(g.mul(Rdt, over), nN), g.const(np.array([1], np.int64)), keepdims=0),
+        g.op("ReduceSum", g.concat(g.mul(Rdt, over) if c["leak_min_dt"] else Rres, nN), g.const(np.array([1], np.int64)), keepdims=0),
         g.op("ReduceMax", g.cast_f(dt), axes=[1], keepdims=0))
 
     g.output(out, "out", [1, R])
     g.output(info, "info", [6])
     news = dict(xprev=ref, Xr=nXr, Xi=nXi, X2=nX2, Wr=uW, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
-                Sey_r=nSey_r, Sey_i=nSey_i, Syy_s=nSyy, See_s=nSee, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nPey, Pyy=nPyy, Rprev_dt=Rdt)
+                Sey_r=nSey_r, Sey_i=nSey_i, Syy_s=nSyy, See_s=nSee, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nPey, Pyy=nPyy, **({"Rprev_dt": Rdt, "farc": nfarc} if c["leak_min_dt"] else {}))
     # (uW holds the Wr rows and the Wi rows)
     g.output(g.concat(*[news[n] for n, _ in spec if n != "Wi"]), "n_spec", [sum(n for _, n in spec), K])
     g.output(g.concat(*[news[n] for n, _ in time]), "n_time", [len(time), R])
