@@ -15,6 +15,15 @@ const quietFarEnd: DecisionInput = {
   erleDb: 30,
 };
 
+/** The agent playing through a converged canceller: echo estimate -15 dB, residual 35 dB under it. */
+const echoing: DecisionInput = {
+  ...quietFarEnd,
+  farEndActive: true,
+  echoDb: -15,
+  noiseDb: -70,
+  residualDb: -50,
+};
+
 /** Feeds the agent-only chunks a converged canceller produces until the warm-up is over. */
 function converged(d: BargeInDecision): BargeInDecision {
   const agentOnly = { ...quietFarEnd, farEndActive: true, echoDb: -15, outDb: -60, residualDb: -50 };
@@ -42,7 +51,6 @@ describe('barge-in decision', () => {
 
   it('while the far end plays, rejects output at residual-echo level and accepts the customer', () => {
     const d = converged(new BargeInDecision());
-    const echoing = { ...quietFarEnd, farEndActive: true, echoDb: -15, noiseDb: -70, residualDb: -50 };
     // residual echo 40 dB under the echo estimate: the VAD may say speech, the level says echo
     expect(d.update({ ...echoing, speechProb: 0.99, outDb: -55 })).toBeUndefined();
     // the customer 12 dB under the echo (echo-to-customer ratio +12 dB) is within the margin
@@ -170,14 +178,7 @@ describe('barge-in decision', () => {
 
   it('a peek between chunks starts speech only when sure, and otherwise changes nothing', () => {
     const d = converged(new BargeInDecision());
-    const customer = {
-      ...quietFarEnd,
-      farEndActive: true,
-      echoDb: -15,
-      noiseDb: -70,
-      residualDb: -50,
-      outDb: -27,
-    };
+    const customer = { ...echoing, outDb: -27 };
     expect(d.couldStartAtOnce({ ...customer, speechProb: 0 })).toBe(true);
     // residual echo: no VAD would make it start, so the pipeline spends no Silero run on it
     expect(d.couldStartAtOnce({ ...customer, outDb: -55 })).toBe(false);
