@@ -5,7 +5,7 @@
  */
 import { Rng } from './random.js';
 import { babbleNoise, carNoise, echoPath, makeRir, rms } from './room.js';
-import { AGENT_LINES, AGENT_VOICES, CUSTOMER_LINES, CUSTOMER_VOICES, RATE, speakCached } from './speech.js';
+import { EVAL_TALKERS, RATE, speakCached, type Talkers } from './speech.js';
 
 export type Interval = [start: number, end: number];
 
@@ -37,10 +37,13 @@ export interface CorpusCase {
 /** Barge-ins per case: 3, so 12 cases give the 36 of targets.md. */
 export const BARGEINS_PER_CASE = 3;
 
-export function makeCase(seed: number, index: number): CorpusCase {
+/** Case `index` of corpus `seed`; `talkers` picks the sentences and voices (the evaluation set unless
+ * told: the near-end detector trains on another set, see TRAINING_TALKERS). */
+export function makeCase(seed: number, index: number, talkers: Talkers = EVAL_TALKERS): CorpusCase {
+  const { agentLines, customerLines, agentVoices, customerVoices } = talkers;
   const rng = new Rng(seed * 1000 + index + 1);
-  const agentVoice = rng.pick(AGENT_VOICES);
-  const customerVoice = rng.pick(CUSTOMER_VOICES);
+  const agentVoice = rng.pick(agentVoices);
+  const customerVoice = rng.pick(customerVoices);
   // Agent: 8 utterances with short pauses; barge-ins start inside utterances 2, 4 and 6 (never in
   // the first 2 s, which is convergence time), then a customer-only stretch after the agent ends.
   const nAgent = 8;
@@ -50,17 +53,17 @@ export function makeCase(seed: number, index: number): CorpusCase {
   const customerPieces: { at: number; x: Float32Array; bargeIn: boolean }[] = [];
   let t = Math.round(0.2 * RATE);
   for (let i = 0; i < nAgent; i++) {
-    const x = speakCached(AGENT_LINES[(index * 5 + i) % AGENT_LINES.length], agentVoice);
+    const x = speakCached(agentLines[(index * 5 + i) % agentLines.length], agentVoice);
     pieces.push({ at: t, x });
     agent.push([t, t + x.length]);
     if (bargeAt.has(i)) {
-      const c = speakCached(rng.pick(CUSTOMER_LINES), customerVoice);
+      const c = speakCached(rng.pick(customerLines), customerVoice);
       customerPieces.push({ at: t + Math.round(rng.uniform(0.4, 1.2) * RATE), x: c, bargeIn: true });
     }
     t += x.length + Math.round(rng.uniform(0.4, 0.9) * RATE);
   }
   t += Math.round(1.0 * RATE);
-  const last = speakCached(rng.pick(CUSTOMER_LINES), customerVoice);
+  const last = speakCached(rng.pick(customerLines), customerVoice);
   customerPieces.push({ at: t, x: last, bargeIn: false });
   const n = t + last.length + Math.round(1.0 * RATE);
 
@@ -111,7 +114,7 @@ export function makeCase(seed: number, index: number): CorpusCase {
           rng,
           n,
           [0, 1, 2, 3].map((k) =>
-            speakCached(AGENT_LINES[(index + 3 * k + 1) % AGENT_LINES.length], CUSTOMER_VOICES[k]),
+            speakCached(agentLines[(index + 3 * k + 1) % agentLines.length], customerVoices[k]),
           ),
         );
   const gNoise = 0.05 * 10 ** (-params.snrDb / 20);

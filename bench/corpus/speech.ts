@@ -67,6 +67,63 @@ export const CUSTOMER_VOICES = [
   'en-us+m7',
 ];
 
+/** Who says what in a corpus. */
+export interface Talkers {
+  agentLines: string[];
+  customerLines: string[];
+  agentVoices: string[];
+  customerVoices: string[];
+}
+
+/** The evaluation corpus (`bench frontend`). */
+export const EVAL_TALKERS: Talkers = {
+  agentLines: AGENT_LINES,
+  customerLines: CUSTOMER_LINES,
+  agentVoices: AGENT_VOICES,
+  customerVoices: CUSTOMER_VOICES,
+};
+
+/**
+ * The near-end detector's training corpus (bench/ned-data.ts): no sentence and no voice in common
+ * with the evaluation corpus, so the bench measures the detector on talkers and words it never saw.
+ */
+export const TRAINING_TALKERS: Talkers = {
+  agentLines: [
+    'Good evening, welcome to the drive through, what can I get for you?',
+    'We have a special offer on the family meal until nine tonight.',
+    'The large coffee comes with a free refill if you stay inside.',
+    'Your order will be ready at the second window in about three minutes.',
+    'I am sorry, the vanilla shake machine is being cleaned right now.',
+    'Would you like to add a side salad or fries to that sandwich?',
+    'The delivery address on your account is twelve Baker Street.',
+    'Your train leaves from platform four at eleven fifteen tonight.',
+    'I can transfer you to a colleague who knows more about insurance.',
+    'The museum is closed on Mondays but open late on Thursdays.',
+    'Please drive forward slowly and follow the signs to the exit.',
+    'Your card ending in four seven two one has been charged.',
+  ],
+  customerLines: [
+    'Hang on, I did not order that.',
+    'Could you say that again?',
+    'Make it a large one please.',
+    'Stop, stop, wrong address.',
+    'Is there anything without nuts?',
+    'Okay, thanks, that is all.',
+    'Just a minute, my wife wants something.',
+    'How much was that again?',
+    'Cancel the last item please.',
+  ],
+  agentVoices: ['en-us+f2', 'en-gb-x-gbclan+m4', 'en-us+m6'],
+  customerVoices: [
+    'en-gb-x-gbcwmd+m2',
+    'en-029+m6',
+    'en-us-nyc+f5',
+    'en-gb-scotland+f1',
+    'en-us+m1',
+    'en-gb+m8',
+  ],
+};
+
 const spoken = new Map<string, Float32Array>();
 /** speak() once per (text, voice, speed) in this process: corpora and benches reuse their lines. */
 export function speakCached(text: string, voice: string, speed = 165): Float32Array {
