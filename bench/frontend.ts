@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- frontend [--quick] [--seeds 1,2] [--cases 12] [--models DIR]`
+ * `npm run bench -- frontend [--quick] [--seeds 1,2] [--cases 12] [--models DIR] [--systems ours,speex]
+ *    [--talkers eval|training] [--decision JSON]`
  *
  * Runs the front-end (ours), SpeexDSP (MDF + preprocessor, compiled here against libspeexdsp-dev), WebRTC
  * AudioProcessing 0.3 (AEC2 + NS, compiled against libwebrtc-audio-processing-dev) and no AEC over a seeded
@@ -7,6 +8,9 @@
  * Echo metrics (ERLE, double-talk SDR, convergence) come from each case's noise-free twin; barge-in
  * metrics from the noisy mix. The same barge-in rule (Silero on the output) scores the references;
  * ours uses the pipeline's own echo-aware decision. Definitions: src/frontend/README.md.
+ * `--talkers training` runs the near-end detector's training corpus (its validation seeds, 1025-1030,
+ * are where its thresholds are chosen); `--decision '{"nearEndProb":0.9}'` overrides decision
+ * constants for such experiments. Reported figures use the evaluation corpus and the defaults.
  */
 import { loadavg } from 'node:os';
 import { defaultModelsDir } from '../src/frontend/models.js';
@@ -23,6 +27,7 @@ import {
   scoreBargeIns,
   sdrDoubleTalkDb,
 } from './corpus/metrics.js';
+import { EVAL_TALKERS, TRAINING_TALKERS } from './corpus/speech.js';
 import {
   buildSpeex,
   buildWebrtc,
@@ -59,34 +64,41 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const seeds = (arg(args, '--seeds') ?? (quick ? '1' : '1,2')).split(',').map(Number);
   const nCases = Number(arg(args, '--cases') ?? (quick ? 1 : 12));
   const dir = arg(args, '--models') ?? defaultModelsDir();
-  const pipe = new FrontendPipeline({ modelsDir: dir });
+  const talkers = arg(args, '--talkers') === 'training' ? TRAINING_TALKERS : EVAL_TALKERS;
+  const decision = JSON.parse(arg(args, '--decision') ?? '{}');
+  const pipe = new FrontendPipeline({ modelsDir: dir, decision });
   const vad = new SileroVad(dir);
-  const speex = buildSpeex();
-  const webrtc = buildWebrtc();
-  const systems = ['ours', 'speex', 'webrtc', 'none'] as const;
-  const results: Record<string, Record<number, CaseResult[]>> = { ours: {}, speex: {}, webrtc: {}, none: {} };
+  const all = ['ours', 'speex', 'webrtc', 'none'] as const;
+  const wanted = (arg(args, '--systems') ?? all.join(',')).split(',');
+  const systems = all.filter((s) => wanted.includes(s));
+  const speex = systems.includes('speex') ? buildSpeex() : '';
+  const webrtc = systems.includes('webrtc') ? buildWebrtc() : '';
+  const results: Record<string, Record<number, CaseResult[]>> = Object.fromEntries(
+    systems.map((s) => [s, {}]),
+  );
 
   for (const seed of seeds) {
     for (const s of systems) results[s][seed] = [];
     for (let ci = 0; ci < nCases; ci++) {
-      const c: CorpusCase = makeCase(seed, ci);
+      const c: CorpusCase = makeCase(seed, ci, talkers);
       const audioS = c.mic.length / 16000;
       const mask = agentOnlyMask(c);
-      const runs: Record<string, { clean: SystemRun; noisy: SystemRun }> = {
-        ours: { clean: runOurs(pipe, c.micNoNoise, c.ref), noisy: runOurs(pipe, c.mic, c.ref) },
-        speex: {
+      const runners: Record<(typeof all)[number], () => { clean: SystemRun; noisy: SystemRun }> = {
+        ours: () => ({ clean: runOurs(pipe, c.micNoNoise, c.ref), noisy: runOurs(pipe, c.mic, c.ref) }),
+        speex: () => ({
           clean: runSpeex(speex, c.micNoNoise, c.ref, SPEEX_TAIL),
           noisy: runSpeex(speex, c.mic, c.ref, SPEEX_TAIL),
-        },
-        webrtc: {
+        }),
+        webrtc: () => ({
           clean: runWebrtc(webrtc, c.micNoNoise, c.ref, WEBRTC),
           noisy: runWebrtc(webrtc, c.mic, c.ref, WEBRTC),
-        },
-        none: {
+        }),
+        none: () => ({
           clean: { out: c.micNoNoise, starts: [], procS: 0, cpuS: 0 },
           noisy: { out: c.mic, starts: [], procS: 0, cpuS: 0 },
-        },
+        }),
       };
+      const runs = Object.fromEntries(systems.map((s) => [s, runners[s]()]));
       for (const s of systems) {
         const r = runs[s];
         const starts = s === 'ours' ? r.noisy.starts : vadStarts(vad, r.noisy.out);
@@ -100,6 +112,19 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           audioS,
         };
         results[s][seed].push(res);
+        if (s === 'ours') {
+          // which rule made each false start (an agent sentence no customer overlaps)
+          const falseBy = r.noisy.starts
+            .map((t: number, k: number) => ({ t, why: r.noisy.reasons?.[k] }))
+            .filter(({ t }: { t: number }) =>
+              c.agent.some(
+                ([a, b]) =>
+                  t >= a && t < b + 4800 && !c.customer.some((cu) => cu.span[0] < b + 4800 && cu.span[1] > a),
+              ),
+            )
+            .map(({ t, why }: { t: number; why?: string }) => `${(t / 16000).toFixed(2)}s:${why}`);
+          if (falseBy.length) console.error(`${c.id} false starts: ${falseBy.join(' ')}`);
+        }
         console.error(
           `${c.id} ${s.padEnd(5)} erle ${res.erle.toFixed(1)} sdr ${res.sdr.toFixed(1)} conv ${res.conv?.toFixed(2)} false ${res.score.falseStarts}/${res.score.agentUtterances} missed ${res.score.missed}/${res.score.bargeIns} lat ${res.score.latenciesMs.map((x) => x.toFixed(0)).join(',')}`,
         );
@@ -139,9 +164,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
 
   const out: Record<string, unknown> = {};
   for (const s of systems) {
-    const all = seeds.flatMap((seed) => results[s][seed]);
+    const rows = seeds.flatMap((seed) => results[s][seed]);
     out[s] = {
-      ...summarise(all),
+      ...summarise(rows),
       per_seed: Object.fromEntries(seeds.map((seed) => [seed, summarise(results[s][seed])])),
     };
   }
@@ -151,6 +176,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     cases_per_seed: nCases,
     ours_frame_ms_p50: Math.round(st.procMsP50 * 1000) / 1000,
     ours_frame_ms_p95: Math.round(st.procMsP95 * 1000) / 1000,
+    talkers: talkers === EVAL_TALKERS ? 'eval' : 'training',
+    decision_overrides: decision,
     speex_tail_samples: SPEEX_TAIL,
     webrtc: WEBRTC,
     load_avg_1m: Math.round(loadavg()[0] * 100) / 100,

@@ -20,6 +20,8 @@ export interface SystemRun {
   out: Float32Array;
   /** speech_start sample indices (in input time). */
   starts: number[];
+  /** Ours: the decision rule behind each start (BargeInDecision.startReason). */
+  reasons?: string[];
   /** Seconds spent processing (AEC, plus VAD for ours), wall clock. */
   procS: number;
   /** CPU seconds of the processing (this machine is shared: wall time inflates under others' load). */
@@ -34,15 +36,19 @@ export function runOurs(pipe: FrontendPipeline, mic: Float32Array, ref: Float32A
   const n = Math.floor(mic.length / HOP) * HOP;
   const out = new Float32Array(mic.length);
   const starts: number[] = [];
+  const reasons: string[] = [];
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   for (let i = 0; i < n; i += HOP) {
     const f = pipe.process(mic.subarray(i, i + HOP), ref.subarray(i, i + HOP), i);
     if (i >= HOP) out.set(f.clean, i - HOP);
-    if (f.speechStart) starts.push(i + HOP);
+    if (f.speechStart) {
+      starts.push(i + HOP);
+      reasons.push(pipe.decision.startReason);
+    }
   }
   const c = process.cpuUsage(c0);
-  return { out, starts, procS: (performance.now() - t0) / 1000, cpuS: (c.user + c.system) / 1e6 };
+  return { out, starts, reasons, procS: (performance.now() - t0) / 1000, cpuS: (c.user + c.system) / 1e6 };
 }
 
 /** The same barge-in rule for every reference: Silero on the output (its state renewed as in our

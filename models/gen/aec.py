@@ -68,6 +68,10 @@ CFG = dict(
     gmin_echo=0.003,   # gain floor where echo dominates (-50 dB)
     gmin_noise=0.3,    # gain floor where noise dominates (-10 dB)
     far_thr=1e-4,      # echo-estimate power that counts as "far end active"
+    # The near-end detector's probability of the previous hop (the last value of `frame`) at or
+    # above this also counts as double talk for the suppressor (0: no such input). The energy flag
+    # misses customers 12-15 dB under the echo; the suppressor then takes them for echo (SDR).
+    ne_dt=0.5,
 )
 
 
@@ -81,6 +85,21 @@ def dft_mats():
     return C, S, IC, IS
 
 
+# Band edges for the detector's features (Hz, a Bark-like scale): NB bands of the K bins.
+BAND_EDGES = [0, 100, 200, 300, 400, 510, 630, 770, 920, 1080, 1270, 1480, 1720, 2000, 2320, 2700, 3150, 3700,
+              4400, 5300, 6400, 8001]
+NB = len(BAND_EDGES) - 1
+
+
+def band_matrix():
+    """[K,NB]: sums the bins of each band (bin k is at k * 8000 / (K - 1) Hz)."""
+    hz = np.arange(K) * 8000.0 / (K - 1)
+    m = np.zeros((K, NB))
+    for b in range(NB):
+        m[(hz >= BAND_EDGES[b]) & (hz < BAND_EDGES[b + 1]), b] = 1.0
+    return m
+
+
 def build():
     C, S, IC, IS = dft_mats()
     win = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(M) / M))
@@ -90,10 +109,11 @@ def build():
 
     # Inputs and outputs are few packed tensors: onnxruntime-node spends ~3 us binding each tensor
     # of a run, more than most nodes cost. Split/Concat of the packed state is one kernel each.
-    frame = g.input("frame", [1, 2 * R])                                # [mic | ref]
+    ne_in = 1 if c["ne_dt"] else 0
+    frame = g.input("frame", [1, 2 * R + ne_in])                        # [mic | ref | near-end prob]
     # rows of W (real parts 0..P-1, imaginary parts P..2P-1) to constrain this hop: [[c, c+P], ..]
     cidx = g.input("cidx", [NC, 2, 1], onnx.TensorProto.INT64)
-    mic, ref = g.split(frame, [R, R], axis=1)
+    mic, ref, *ne = g.split(frame, [R, R] + [1] * ne_in, axis=1)
     # spectral state: rows of K bins; scalars are rows too (one value repeated over the bins).
     # X2 = |X|^2 per partition is kept (shifted with X) rather than recomputed for all P each hop.
     spec = [("Xr", P), ("Xi", P), ("X2", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1),
@@ -206,7 +226,13 @@ def build():
     dt = g.gt(ndtc, g.f(0.0))
     over = g.where(dt, g.f(c["over_dt"]), g.f(c["over_st"]))
     Rres = g.mul(Rbase, over)                                            # [1,K]
-    interf = g.add(g.add(Rres, nN), eps)
+    # the suppressor's double talk: the energy flag, or the near-end detector (see ne_dt); the
+    # reported figures stay the energy flag's (the pipeline's decision inputs keep their meaning)
+    Rsup = Rres
+    if ne_in:
+        dt_sup = g.op("Or", dt, g.op("GreaterOrEqual", ne[0], g.f(c["ne_dt"])))
+        Rsup = g.mul(Rbase, g.where(dt_sup, g.f(c["over_dt"]), g.f(c["over_st"])))
+    interf = g.add(g.add(Rsup, nN), eps)
     post = g.div(See, interf)
     xi = g.add(g.scale(g.div(GS, interf), c["alpha_dd"]),
                g.scale(g.maxi(g.sub(post, g.f(1.0)), g.f(0.0)), 1 - c["alpha_dd"]))
@@ -229,8 +255,19 @@ def build():
         g.op("ReduceSum", g.concat(g.mul(Rdt, over) if c["leak_min_dt"] else Rres, nN), g.const(np.array([1], np.int64)), keepdims=0),
         g.op("ReduceMax", g.cast_f(dt), axes=[1], keepdims=0))
 
+    # Per-band figures for the near-end detector (models/gen/ned.py): log10 ratios, over NB bands, of
+    # the error (linear filter output) to its residual echo + noise, to the echo estimate, to the
+    # noise; of the echo estimate to the noise. Ratios only, so the detector never learns a level
+    # (a microphone's gain differs from a corpus's).
+    # (Not the suppressor's output: it depends on the detector's own answer through ne_dt.)
+    bands = g.op("Log", g.add(g.mm(g.concat(See, g.add(Rbase, nN), Syy, nN), g.const(f32(band_matrix()))),
+                              g.f(1e-10)))                              # [4,NB], natural log
+    # the four ratios as one product: rows [E-RN, E-Y, E-N, Y-N] of the log bands, in log10
+    ratios = np.array([[1, -1, 0, 0], [1, 0, -1, 0], [1, 0, 0, -1], [0, 0, 1, -1]]) / np.log(10)
+    feat = g.op("Clip", g.mm(g.const(f32(ratios)), bands), g.f(-4.0), g.f(6.0))
     g.output(out, "out", [1, R])
     g.output(info, "info", [6])
+    g.output(feat, "feat", [4, NB])
     news = dict(xprev=ref, Xr=nXr, Xi=nXi, X2=nX2, Wr=uW, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
                 Sey_r=nSey_r, Sey_i=nSey_i, Syy_s=nSyy, See_s=nSee, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nPey, Pyy=nPyy, **({"Rprev_dt": Rdt, "farc": nfarc} if c["leak_min_dt"] else {}))
     # (uW holds the Wr rows and the Wi rows)
@@ -244,7 +281,7 @@ def build():
     meta = dict(rate=16000, hop=R, dft=M, bins=K, partitions=P, constrainPerHop=NC, config=c,
                 state=[dict(name="spec", shape=[sum(n for _, n in spec), K], parts=[dict(name=n, rows=r, init=init[n]) for n, r in spec]),
                        dict(name="time", shape=[len(time), R], parts=[dict(name=n, rows=r, init=init[n]) for n, r in time])],
-                outputs=dict(out=[1, R], info=["mic_energy", "error_energy", "echo_est_energy", "residual_echo_psd",
+                frame=2 * R + ne_in, outputs=dict(out=[1, R], feat=[4, NB], info=["mic_energy", "error_energy", "echo_est_energy", "residual_echo_psd",
                                                 "noise_psd", "double_talk"]))
     return g.model("voiceterm echo canceller: partitioned-block frequency-domain Kalman filter + residual "
                    "echo/noise suppressor; generated by models/gen/aec.py"), meta

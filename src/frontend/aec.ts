@@ -21,6 +21,11 @@ export interface AecMeta {
   constrainPerHop: number;
   /** The generator's constants (models/gen/aec.py CFG). */
   config: Record<string, number>;
+  /** Length of the `frame` input: [mic | ref] (2 hops), + 1 when the graph takes the near-end
+   * detector's probability (its suppressor counts it as double talk, see models/gen/aec.py ne_dt). */
+  frame?: number;
+  /** Output shapes; `feat` is [rows, bands]: the near-end detector's per-band figures. */
+  outputs: { feat: [number, number] } & Record<string, unknown>;
   /** Packed state tensors (graph inputs s_NAME, outputs n_NAME), each a stack of row blocks. */
   state: { name: string; shape: [number, number]; parts: AecStatePart[] }[];
 }
@@ -68,6 +73,9 @@ export class EchoCanceller {
   /** Output of the last hop (10 ms behind the input: the suppressor's STFT overlap). */
   readonly out: Float32Array;
   private readonly infoBuf: Float32Array;
+  /** Per-band log10 ratios of the last hop (error : residual echo + noise, error : echo estimate,
+   * error : noise, echo estimate : noise), row by row: the near-end detector's input. */
+  readonly feat: Float32Array;
   readonly info: AecInfo = {
     micEnergy: 0,
     errorEnergy: 0,
@@ -83,18 +91,23 @@ export class EchoCanceller {
     this.meta = JSON.parse(Buffer.from(metaEntry.bytes).toString('utf8')) as AecMeta;
     this.session = new SyncSession(bytes);
     this.hop = this.meta.hop;
-    this.frame = new Float32Array(2 * this.hop);
+    this.frame = new Float32Array(this.meta.frame ?? 2 * this.hop);
     // rows of W to constrain, per partition c: its real-part row c and imaginary-part row c + partitions
     this.cidx = new BigInt64Array(2 * this.meta.constrainPerHop);
     this.rowIds = Array.from({ length: 2 * this.meta.partitions }, (_, i) => BigInt(i));
     this.out = new Float32Array(this.hop);
     this.infoBuf = new Float32Array(6);
+    this.feat = new Float32Array(this.meta.outputs.feat[0] * this.meta.outputs.feat[1]);
     this.psdScale = (this.hop + 1) * this.hop;
     const common = {
-      frame: floatTensor(this.frame, [1, 2 * this.hop]),
+      frame: floatTensor(this.frame, [1, this.frame.length]),
       cidx: int64Tensor(this.cidx, [this.meta.constrainPerHop, 2, 1]),
     };
-    const outs = { out: floatTensor(this.out, [1, this.hop]), info: floatTensor(this.infoBuf, [6]) };
+    const outs = {
+      out: floatTensor(this.out, [1, this.hop]),
+      info: floatTensor(this.infoBuf, [6]),
+      feat: floatTensor(this.feat, this.meta.outputs.feat),
+    };
     this.feeds = { ...common };
     this.feedsB = { ...common };
     this.fetches = { ...outs };
@@ -141,10 +154,15 @@ export class EchoCanceller {
     this.out.fill(0);
   }
 
-  /** Process one hop; the cleaned samples land in this.out, the figures in this.info. */
-  process(mic: Float32Array, ref: Float32Array): Float32Array {
+  /**
+   * Process one hop; the cleaned samples land in this.out, the figures in this.info. `nearEnd` is the
+   * near-end detector's probability of the previous hop (the suppressor treats ≥ ne_dt as double
+   * talk and keeps the customer); graphs without that input ignore it.
+   */
+  process(mic: Float32Array, ref: Float32Array, nearEnd = 0): Float32Array {
     this.frame.set(mic, 0);
     this.frame.set(ref, this.hop);
+    if (this.frame.length > 2 * this.hop) this.frame[2 * this.hop] = nearEnd;
     const p = this.meta.partitions;
     const nc = this.meta.constrainPerHop;
     for (let i = 0; i < nc; i++) {

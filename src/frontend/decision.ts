@@ -85,6 +85,22 @@ export interface DecisionConfig {
    * to be surer than a chunk to add no false starts.
    */
   peekProb: number;
+  /**
+   * The near-end detector (ned.ts, per 10 ms hop while the far end plays): this many hops in a row at
+   * nearEndProb or more start speech, converged canceller only. It hears the customers Silero scores
+   * 0.0-0.3 under the agent's echo (see src/frontend/README.md).
+   */
+  nearEndProb: number;
+  nearEndHops: number;
+  /** While speaking, a chunk whose detector probability reached this is not silence. */
+  nearEndHoldProb: number;
+  /**
+   * While the far end plays (after the canceller's warm-up), the Silero-based rules (vad, peek, level,
+   * sustained, double-talk) also need the detector to have reached this within the chunk: babble
+   * and residual-echo bursts fool Silero and the levels, much less the detector, which sees where
+   * in the spectrum the energy stands against the echo estimate.
+   */
+  nearEndVetoProb: number;
   /** Below this VAD probability a chunk counts as silence... */
   offThreshold: number;
   /** ...and this many silent chunks in a row end the speech (8 × 32 ms ≈ 256 ms). */
@@ -116,6 +132,10 @@ export const defaultDecisionConfig: DecisionConfig = {
   doubleTalkEchoMarginDb: 0,
   doubleTalkResidualMarginDb: 18,
   peekProb: 0.8,
+  nearEndProb: 0.95,
+  nearEndHops: 6,
+  nearEndHoldProb: 0.5,
+  nearEndVetoProb: 0.5,
   offThreshold: 0.3,
   offChunks: 8,
 };
@@ -136,16 +156,25 @@ export interface DecisionInput {
   residualDb?: number;
   /** Share of the chunk's hops with the canceller's double-talk flag up (0..1); absent without one. */
   doubleTalk?: number;
+  /** Highest near-end detector probability of the chunk's hops (0..1); absent without one. */
+  nearEnd?: number;
 }
 
 export type DecisionEvent = 'speech_start' | 'speech_end' | undefined;
 
+/** Which rule started the current speech (for logs, `voiceterm frontend --events` and tuning). */
+export type StartReason = 'vad' | 'warmup' | 'level' | 'sustained' | 'double-talk' | 'peek' | 'near-end';
+
 export class BargeInDecision {
   active = false;
+  /** The rule behind the last speech_start. */
+  startReason: StartReason = 'vad';
   private silent = 0;
   private qualifying = 0;
   private strongRun = 0;
   private sustainedRun = 0;
+  /** Hops in a row at nearEndProb or more (nearEndHop). */
+  private nearRun = 0;
   /** Chunks of far-end audio since reset (saturates): the canceller's warm-up clock. */
   private farChunks = 0;
 
@@ -157,12 +186,23 @@ export class BargeInDecision {
     this.qualifying = 0;
     this.strongRun = 0;
     this.sustainedRun = 0;
+    this.nearRun = 0;
     this.farChunks = 0;
   }
 
   /** Whether the canceller has had enough of the agent's voice to trust its estimates. */
   converged(x: DecisionInput): boolean {
     return this.farChunks >= this.config.warmupFarChunks && x.erleDb >= this.config.convergedErleDb;
+  }
+
+  /** The near-end detector's veto on the Silero-based rules (see nearEndVetoProb). */
+  private vetoed(x: DecisionInput): boolean {
+    return (
+      x.farEndActive &&
+      x.nearEnd !== undefined &&
+      x.nearEnd < this.config.nearEndVetoProb &&
+      this.farChunks >= this.config.warmupFarChunks
+    );
   }
 
   /** How far the output stands above the canceller's residual-echo estimate, dB (+inf without one). */
@@ -176,6 +216,7 @@ export class BargeInDecision {
     return (
       x.farEndActive &&
       this.converged(x) &&
+      !this.vetoed(x) &&
       x.outDb - x.echoDb >= c.strongEchoMarginDb &&
       this.aboveResidual(x) >= c.strongResidualMarginDb &&
       x.outDb - x.noiseDb >= c.noiseMarginDb &&
@@ -189,6 +230,7 @@ export class BargeInDecision {
     return (
       x.farEndActive &&
       this.converged(x) &&
+      !this.vetoed(x) &&
       x.speechProb >= c.sustainProb &&
       x.outDb - x.noiseDb >= c.noiseMarginDb &&
       x.outDb - x.echoDb >= c.sustainEchoMarginDb
@@ -201,6 +243,7 @@ export class BargeInDecision {
     return (
       x.farEndActive &&
       this.converged(x) &&
+      !this.vetoed(x) &&
       (x.doubleTalk ?? 0) >= c.doubleTalkLoudShare &&
       x.speechProb >= c.doubleTalkProb &&
       x.outDb - x.noiseDb >= c.noiseMarginDb &&
@@ -216,6 +259,7 @@ export class BargeInDecision {
     if (x.speechProb < c.onThreshold) return false;
     if (x.outDb - x.noiseDb < c.noiseMarginDb) return false;
     if (!x.farEndActive) return true;
+    if (this.vetoed(x)) return false;
     if (!this.converged(x))
       return x.speechProb >= c.warmupThreshold && x.outDb - x.echoDb >= c.warmupEchoMarginDb;
     // never stricter than -12 dB: a customer 15 dB under the echo still has syllables above that;
@@ -254,11 +298,31 @@ export class BargeInDecision {
    */
   peek(x: DecisionInput): DecisionEvent {
     if (x.speechProb < this.config.peekProb || !this.startsAtOnce(x)) return undefined;
-    return this.start();
+    return this.start('peek');
   }
 
-  private start(): DecisionEvent {
+  /**
+   * One hop of the near-end detector (the pipeline calls it per 10 ms while the far end plays):
+   * starts speech after nearEndHops hops in a row at nearEndProb or more, after the canceller's
+   * warm-up (its figures are the detector's input). Moves no chunk counter.
+   */
+  nearEndHop(prob: number, farEndActive: boolean): DecisionEvent {
+    const c = this.config;
+    if (this.active || !farEndActive) {
+      this.nearRun = 0;
+      return undefined;
+    }
+    this.nearRun = prob >= c.nearEndProb ? this.nearRun + 1 : 0;
+    // The warm-up clock only: the ERLE estimate is no guide in a noisy room where the echo is
+    // not much louder than the background (it stays under convergedErleDb, the canceller is fine).
+    if (this.nearRun < c.nearEndHops || this.farChunks < c.warmupFarChunks) return undefined;
+    return this.start('near-end');
+  }
+
+  private start(reason: StartReason): DecisionEvent {
     this.active = true;
+    this.startReason = reason;
+    this.nearRun = 0;
     this.silent = 0;
     this.qualifying = 0;
     this.strongRun = 0;
@@ -275,20 +339,20 @@ export class BargeInDecision {
       this.strongRun = this.strongEvidence(x) ? this.strongRun + 1 : 0;
       this.sustainedRun = this.sustainedEvidence(x) ? this.sustainedRun + 1 : 0;
       const warming = x.farEndActive && !this.converged(x);
-      if (
-        this.qualifying >= (warming ? c.warmupChunks : c.onChunks) ||
-        this.strongRun >= c.strongChunks ||
-        this.sustainedRun >= c.sustainChunks
-      ) {
-        return this.start();
+      if (this.qualifying >= (warming ? c.warmupChunks : c.onChunks)) {
+        if (warming) return this.start('warmup');
+        return this.start(this.loudDoubleTalk(x) ? 'double-talk' : 'vad');
       }
+      if (this.strongRun >= c.strongChunks) return this.start('level');
+      if (this.sustainedRun >= c.sustainChunks) return this.start('sustained');
       return undefined;
     }
     // silence: the VAD says so, or the chunk fell back to the background / the echo's level
     const quiet =
       x.outDb - x.noiseDb < c.noiseMarginDb - 3 ||
       (x.farEndActive && x.outDb - x.echoDb < c.echoMarginDb - 3);
-    if (x.speechProb < c.offThreshold || quiet) {
+    const heard = (x.nearEnd ?? 0) >= c.nearEndHoldProb;
+    if ((x.speechProb < c.offThreshold || quiet) && !heard) {
       this.silent++;
       if (this.silent >= c.offChunks) {
         this.active = false;

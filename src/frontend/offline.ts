@@ -14,6 +14,7 @@ export type FrontendEvent =
       double_talk: boolean;
       far_end: boolean;
       speech_prob: number;
+      near_end_prob: number;
       echo_delay_ms: number | null;
     };
 
@@ -63,6 +64,7 @@ export function processOffline(
         double_talk: f.doubleTalk,
         far_end: f.farEndActive,
         speech_prob: Math.round(f.speechProb * 1000) / 1000,
+        near_end_prob: Math.round(f.nearEndProb * 1000) / 1000,
         echo_delay_ms: f.echoDelayMs ?? null,
       });
     }

@@ -15,6 +15,7 @@ import {
   NoiseFloor,
 } from './decision.js';
 import { defaultModelsDir } from './models.js';
+import { NearEndDetector } from './ned.js';
 import {
   defaultOnsetConfig,
   emptyOnsetInput,
@@ -63,11 +64,39 @@ export const VAD_RENEW_WARM_CHUNKS = 16;
 /** Default of FrontendOptions.vadRenewChunks (≈ 4 s). */
 export const VAD_RENEW_CHUNKS = 128;
 
+/** "Is the agent playing?" per hop: the reference carries signal, or did within the echo's tail. */
+export class FarEndActivity {
+  /** The reference itself carried signal in the last hop. */
+  refActive = false;
+  private hang = 0;
+  private readonly hangHops: number;
+  /** `threshold`: mean square per sample of the reference; `hangMs`: the room's echo tail. */
+  constructor(
+    private readonly threshold = 1e-6,
+    hangMs = 300,
+  ) {
+    this.hangHops = Math.round(hangMs / 10);
+  }
+  update(ref: Float32Array): boolean {
+    let e = 0;
+    for (let i = 0; i < ref.length; i++) e += ref[i] * ref[i];
+    this.refActive = e / ref.length > this.threshold;
+    if (this.refActive) this.hang = this.hangHops;
+    else if (this.hang > 0) this.hang--;
+    return this.hang > 0;
+  }
+  reset(): void {
+    this.hang = 0;
+    this.refActive = false;
+  }
+}
+
 export class FrontendPipeline implements FrontendProcessor {
   readonly rate = RATE;
   readonly frameSamples: number;
   private readonly aec: EchoCanceller;
   private readonly vad: SileroVad;
+  private readonly ned: NearEndDetector;
   readonly decision: BargeInDecision;
   readonly onset: OnsetDetector;
   private readonly onsetIn: OnsetInput = { ...emptyOnsetInput };
@@ -84,6 +113,7 @@ export class FrontendPipeline implements FrontendProcessor {
   private readonly hopEchoE = new Float64Array(PEEK_HOPS);
   private readonly hopResE = new Float64Array(PEEK_HOPS);
   private readonly hopDtN = new Float64Array(PEEK_HOPS);
+  private readonly hopNear = new Float64Array(PEEK_HOPS);
   private hopN = 0;
   private readonly peekIn: DecisionInput = {
     speechProb: 0,
@@ -94,11 +124,10 @@ export class FrontendPipeline implements FrontendProcessor {
     erleDb: 0,
     residualDb: 0,
     doubleTalk: 0,
+    nearEnd: 0,
   };
   private readonly frame: FrontendFrame;
-  private readonly farThr: number;
-  private readonly farHangHops: number;
-  private farHang = 0;
+  private readonly farEnd: FarEndActivity;
   private readonly noise = new NoiseFloor();
   /** Echo estimate energy per hop, held over the room's decay (so pauses between words don't drop it). */
   private echoHeld = 0;
@@ -111,6 +140,8 @@ export class FrontendPipeline implements FrontendProcessor {
   private readonly overSingle: number;
   private readonly overDouble: number;
   private chunkN = 0;
+  /** Highest near-end detector probability of the chunk's hops. */
+  private chunkNearMax = 0;
   /** Samples of the chunk whose hop had the canceller's double-talk flag up. */
   private chunkDtN = 0;
   private readonly echoHold: number;
@@ -129,11 +160,17 @@ export class FrontendPipeline implements FrontendProcessor {
       this.aec.dispose(); // a failed start is retried: don't leak a native session each time
       throw err;
     }
+    try {
+      this.ned = new NearEndDetector(dir);
+    } catch (err) {
+      this.aec.dispose();
+      this.vad.dispose();
+      throw err;
+    }
     this.decision = new BargeInDecision({ ...defaultDecisionConfig, ...opts.decision });
     this.onset = new OnsetDetector({ ...defaultOnsetConfig, ...opts.onset });
     this.frameSamples = this.aec.hop;
-    this.farThr = opts.farEndThreshold ?? 1e-6;
-    this.farHangHops = Math.round((opts.farEndHangMs ?? 300) / 10);
+    this.farEnd = new FarEndActivity(opts.farEndThreshold, opts.farEndHangMs);
     this.echoHold = opts.echoHoldPerHop ?? 0.9;
     this.vadRenewChunks = opts.vadRenewChunks ?? VAD_RENEW_CHUNKS;
     this.partE = new Float32Array(this.aec.meta.partitions);
@@ -149,6 +186,7 @@ export class FrontendPipeline implements FrontendProcessor {
       speechEnd: false,
       erleDb: 0,
       residualEchoDb: -120,
+      nearEndProb: 0,
       doubleTalk: false,
       farEndActive: false,
       echoDelayMs: undefined,
@@ -158,6 +196,7 @@ export class FrontendPipeline implements FrontendProcessor {
   reset(): void {
     this.aec.reset();
     this.vad.reset();
+    this.ned.reset();
     this.decision.reset();
     this.onset.reset();
     this.vadFill = 0;
@@ -168,11 +207,14 @@ export class FrontendPipeline implements FrontendProcessor {
     this.hopResE.fill(0);
     this.hopDtN.fill(0);
     this.hopN = 0;
-    this.farHang = 0;
+    this.farEnd.reset();
     this.noise.reset();
     this.echoHeld = this.chunkOutE = this.chunkEchoE = this.chunkResE = this.chunkN = this.chunkDtN = 0;
+    this.chunkNearMax = 0;
+    this.hopNear.fill(0);
     this.micE = this.outE = 1e-10;
     this.frame.echoDelayMs = undefined;
+    this.frame.nearEndProb = 0;
   }
 
   process(mic: Float32Array, ref: Float32Array, index: number): FrontendFrame {
@@ -187,14 +229,11 @@ export class FrontendPipeline implements FrontendProcessor {
     f.speechStart = false;
     f.speechEnd = false;
 
-    let refE = 0;
-    for (let i = 0; i < ref.length; i++) refE += ref[i] * ref[i];
-    const refActive = refE / ref.length > this.farThr;
-    if (refActive) this.farHang = this.farHangHops;
-    else if (this.farHang > 0) this.farHang--;
-    f.farEndActive = this.farHang > 0;
+    f.farEndActive = this.farEnd.update(ref);
+    const refActive = this.farEnd.refActive;
 
-    const out = this.aec.process(mic, ref);
+    // the detector's answer for the previous hop: the suppressor keeps what it calls the customer
+    const out = this.aec.process(mic, ref, f.nearEndProb);
     f.clean.set(out);
     const info = this.aec.info;
     f.doubleTalk = info.doubleTalk;
@@ -216,6 +255,14 @@ export class FrontendPipeline implements FrontendProcessor {
     this.hopEchoE[h] = this.echoHeld;
     this.hopResE[h] = resE;
     this.hopDtN[h] = info.doubleTalk ? out.length : 0;
+    // The near-end detector hears every hop (its history), answers only while the far end plays.
+    this.ned.push(this.aec.feat);
+    f.nearEndProb = f.farEndActive ? this.ned.run() : 0;
+    this.hopNear[h] = f.nearEndProb;
+    this.chunkNearMax = Math.max(this.chunkNearMax, f.nearEndProb);
+    if (this.decision.nearEndHop(f.nearEndProb, f.farEndActive) === 'speech_start') {
+      f.speechStart = true;
+    }
     if (f.farEndActive && !info.doubleTalk) {
       this.micE = 0.98 * this.micE + 0.02 * info.micEnergy;
       this.outE = 0.98 * this.outE + 0.02 * oE;
@@ -247,6 +294,8 @@ export class FrontendPipeline implements FrontendProcessor {
         // while echo covers the background and the output floor is the suppressor's)
         const noiseDb = Math.max(this.noise.update(outDb), info.noiseDb);
         const doubleTalk = this.chunkN > 0 ? this.chunkDtN / this.chunkN : 0;
+        const nearEnd = this.chunkNearMax;
+        this.chunkNearMax = 0;
         this.chunkOutE = this.chunkEchoE = this.chunkResE = this.chunkN = this.chunkDtN = 0;
         const ev = this.decision.update({
           speechProb: f.speechProb,
@@ -257,6 +306,7 @@ export class FrontendPipeline implements FrontendProcessor {
           erleDb: f.erleDb,
           residualDb,
           doubleTalk,
+          nearEnd,
         });
         if (ev === 'speech_start') f.speechStart = true;
         else if (ev === 'speech_end') f.speechEnd = true;
@@ -298,7 +348,9 @@ export class FrontendPipeline implements FrontendProcessor {
     let echoE = 0;
     let resE = 0;
     let dtN = 0;
+    let near = 0;
     for (let i = 0; i < PEEK_HOPS; i++) {
+      near = Math.max(near, this.hopNear[i]);
       outE += this.hopOutE[i];
       echoE += this.hopEchoE[i];
       resE += this.hopResE[i];
@@ -312,6 +364,7 @@ export class FrontendPipeline implements FrontendProcessor {
     x.noiseDb = Math.max(this.noise.db, aecNoiseDb);
     x.erleDb = this.frame.erleDb;
     x.doubleTalk = dtN / n;
+    x.nearEnd = near;
     x.speechProb = 1;
     if (!this.decision.couldStartAtOnce(x)) return false;
     x.speechProb = this.vad.peek(this.prevChunk, this.vadBuf, this.vadFill);
@@ -346,5 +399,6 @@ export class FrontendPipeline implements FrontendProcessor {
   dispose(): void {
     this.aec.dispose();
     this.vad.dispose();
+    this.ned.dispose();
   }
 }

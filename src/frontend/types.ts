@@ -35,6 +35,11 @@ export interface FrontendFrame {
   erleDb: number;
   /** Residual echo level after the linear filter, dBFS (what the suppressor still has to remove). */
   residualEchoDb: number;
+  /**
+   * The near-end detector's probability that the customer is talking over the agent (ned.ts), per
+   * 10 ms frame; 0 while the far end is silent (then Silero alone is the judge).
+   */
+  nearEndProb: number;
   /** The canceller's double-talk flag: near-end energy clearly above the echo estimate while far end plays. */
   doubleTalk: boolean;
   /** True while the reference (far end) carries signal. */

@@ -82,6 +82,25 @@ describe('front-end pipeline (onnxruntime-node, real models)', () => {
     expect(Math.abs(10 * Math.log10(po / pc))).toBeLessThan(6);
   });
 
+  it('the near-end detector hears the customer over the agent and not the echo alone', () => {
+    const at = 4.0;
+    const probs = (mic: Float32Array, ref: Float32Array) => {
+      pipe.reset();
+      const p: number[] = [];
+      for (let i = 0; i + 160 <= mic.length; i += 160)
+        p.push(pipe.process(mic.subarray(i, i + 160), ref.subarray(i, i + 160), i).nearEndProb);
+      return p;
+    };
+    const alone = scene();
+    const echoOnly = probs(alone.mic, alone.ref).slice(200); // after the canceller's first 2 s
+    expect(Math.max(...echoOnly)).toBeLessThan(0.8);
+    const both = scene(at);
+    const withCustomer = probs(both.mic, both.ref);
+    // the customer's first 300 ms (the 10 ms hop index = t / 10 ms)
+    const onset = withCustomer.slice(at * 100, at * 100 + 30);
+    expect(onset.filter((p) => p >= 0.8).length).toBeGreaterThan(10);
+  });
+
   it('processes frames of the wrong size with a clear error', () => {
     expect(() => pipe.process(new Float32Array(100), new Float32Array(100), 0)).toThrow(/160 samples/);
   });
@@ -150,6 +169,15 @@ describe('Silero VAD stream (real model): peeks and state resets', () => {
     for (let i = k + warm; i < cs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(renewed[i] - fromK[i]));
     expect(maxDiff).toBeLessThan(0.05);
     expect(Math.max(...renewed.slice(k + warm))).toBeGreaterThan(0.9);
+  });
+});
+
+describe('near-end detector generator', () => {
+  it('models/ned.onnx is build_graph() of its own weights, byte for byte (models/gen/ned.py --check)', () => {
+    const out = execFileSync('/usr/bin/python3', [join(root, 'models/gen/ned.py'), '--check'], {
+      encoding: 'utf8',
+    });
+    expect(out).toContain('ned.onnx: identical');
   });
 });
 

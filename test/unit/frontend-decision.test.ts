@@ -199,6 +199,52 @@ describe('barge-in decision', () => {
     expect(w.update(loud)).toBe('speech_start');
   });
 
+  it('the near-end detector starts speech after nearEndHops sure hops, after the warm-up only', () => {
+    const c = defaultDecisionConfig;
+    const cold = new BargeInDecision();
+    // before the warm-up: the detector's input (the canceller's figures) is not to be trusted yet
+    for (let i = 0; i < c.nearEndHops + 2; i++) expect(cold.nearEndHop(0.99, true)).toBeUndefined();
+    const d = converged(new BargeInDecision());
+    for (let i = 0; i < c.nearEndHops - 1; i++) expect(d.nearEndHop(0.99, true)).toBeUndefined();
+    // a hop under the threshold breaks the run
+    expect(d.nearEndHop(c.nearEndProb - 0.01, true)).toBeUndefined();
+    for (let i = 0; i < c.nearEndHops - 1; i++) expect(d.nearEndHop(0.99, true)).toBeUndefined();
+    expect(d.nearEndHop(0.99, true)).toBe('speech_start');
+    expect(d.active).toBe(true);
+    // while speaking it starts nothing more, and the far end silent (Silero judges alone) neither
+    expect(d.nearEndHop(0.99, true)).toBeUndefined();
+    const e = converged(new BargeInDecision());
+    for (let i = 0; i < c.nearEndHops + 2; i++) expect(e.nearEndHop(0.99, false)).toBeUndefined();
+  });
+
+  it('the near-end detector keeps speech going while Silero scores the customer low', () => {
+    const d = converged(new BargeInDecision());
+    expect(d.update({ ...echoing, speechProb: 0.9, outDb: -27 })).toBe('speech_start');
+    const low = { ...echoing, speechProb: 0.05, outDb: -27 };
+    for (let i = 0; i < 3 * defaultDecisionConfig.offChunks; i++)
+      expect(d.update({ ...low, nearEnd: defaultDecisionConfig.nearEndHoldProb })).toBeUndefined();
+    expect(d.active).toBe(true);
+    for (let i = 0; i < defaultDecisionConfig.offChunks - 1; i++)
+      expect(d.update({ ...low, nearEnd: 0.1 })).toBeUndefined();
+    expect(d.update({ ...low, nearEnd: 0.1 })).toBe('speech_end');
+  });
+
+  it("while the far end plays, the near-end detector vetoes Silero's starts it does not back", () => {
+    const customerChunk = { ...echoing, speechProb: 0.95, outDb: -27 };
+    // babble or a residual burst that fools Silero and the levels: the detector stayed low
+    const d = converged(new BargeInDecision());
+    for (let i = 0; i < 5; i++) expect(d.update({ ...customerChunk, nearEnd: 0.2 })).toBeUndefined();
+    expect(d.update({ ...customerChunk, nearEnd: defaultDecisionConfig.nearEndVetoProb })).toBe(
+      'speech_start',
+    );
+    expect(d.startReason).toBe('vad');
+    // no detector (a reference system), or the far end silent: Silero's rules alone
+    expect(converged(new BargeInDecision()).update(customerChunk)).toBe('speech_start');
+    expect(
+      converged(new BargeInDecision()).update({ ...customerChunk, farEndActive: false, nearEnd: 0 }),
+    ).toBe('speech_start');
+  });
+
   it('counts the warm-up in far-end audio, and reset() starts it again', () => {
     const d = new BargeInDecision();
     const x = { ...quietFarEnd, farEndActive: true, echoDb: -20, erleDb: 25, residualDb: -50 };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadVerified, ModelFileError, readManifest } from '../../src/frontend/models.js';
+import { NearEndDetector } from '../../src/frontend/ned.js';
 
 const models = join(import.meta.dirname, '../../models');
 const tmp = mkdtempSync(join(tmpdir(), 'vt-fe-models-'));
@@ -11,11 +12,14 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('model manifest', () => {
   it('lists every model with source or generator, license and a hash that matches the file', () => {
     const entries = readManifest(models);
-    expect(entries.map((e) => e.name).sort()).toEqual(['aec', 'aec-meta', 'silero-vad']);
+    expect(entries.map((e) => e.name).sort()).toEqual(['aec', 'aec-meta', 'ned', 'ned-meta', 'silero-vad']);
     for (const e of entries) {
       expect(e.license).toBeTruthy();
       expect(e.source ?? e.generator).toBeTruthy();
-      expect(loadVerified(models, e.name).bytes.length).toBeGreaterThan(1000);
+      // a model is kilobytes at least; a sidecar (aec.json, ned.json) a few hundred bytes
+      expect(loadVerified(models, e.name).bytes.length).toBeGreaterThan(
+        e.file.endsWith('.onnx') ? 1000 : 200,
+      );
     }
     expect(entries.find((e) => e.name === 'silero-vad')?.source?.package).toBe('@ricky0123/vad-web@0.0.31');
   });
@@ -37,5 +41,12 @@ describe('model manifest', () => {
 
   it('a missing model file fails with an error naming it', () => {
     expect(() => loadVerified(tmp, 'aec')).toThrow(/aec\.onnx is missing/);
+  });
+
+  it('the near-end detector: missing or altered, its error names the file', () => {
+    copyFileSync(join(models, 'manifest.json'), join(tmp, 'manifest.json'));
+    expect(() => new NearEndDetector(tmp)).toThrow(/ned\.onnx is missing/);
+    writeFileSync(join(tmp, 'ned.onnx'), 'not a model');
+    expect(() => new NearEndDetector(tmp)).toThrow(/ned\.onnx is altered/);
   });
 });
