@@ -47,7 +47,7 @@ ALPHA = 0.97       # the slow average's per-hop smoothing (~330 ms)
 H1, H2 = 32, 16
 LABEL_DB = -25.0   # customer within this of their active level = talking
 VALIDATION_SEEDS = range(1025, 1031)   # the rest of the data trains
-EPOCHS = 10
+EPOCHS = 6
 BATCH = 512
 LR = 2e-3
 D = (T + 1) * F
@@ -115,7 +115,7 @@ def train(data, tr, va, log=print):
     step = 0
     for epoch in range(EPOCHS):
         t0 = time.time()
-        lr = LR * (0.5 ** (epoch // 4))
+        lr = LR * (0.5 ** (epoch // 2))
         order = rng.permutation(tr)
         total = 0.0
         for b in range(0, len(order), BATCH):
