@@ -24,7 +24,7 @@ import { NotifyListener } from '../helpers/notify-listener.js';
 import { until } from '../helpers/until.js';
 
 const MODELS = join(import.meta.dirname, '..', '..', 'models');
-const MODEL_FILES = ['manifest.json', 'aec.onnx', 'aec.json', 'silero_vad_v6.onnx'];
+const MODEL_FILES = ['manifest.json', 'aec.onnx', 'aec.json', 'ned.onnx', 'ned.json', 'silero_vad_v6.onnx'];
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
