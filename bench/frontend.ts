@@ -19,6 +19,7 @@ import { SileroVad } from '../src/frontend/vad.js';
 import { type CorpusCase, makeCase } from './corpus/cases.js';
 import {
   agentOnlyMask,
+  agentOnlyUtterances,
   type BargeInScore,
   convergenceS,
   erleDb,
@@ -83,6 +84,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       const c: CorpusCase = makeCase(seed, ci, talkers);
       const audioS = c.mic.length / 16000;
       const mask = agentOnlyMask(c);
+      const agentOnly = agentOnlyUtterances(c);
       const runners: Record<(typeof all)[number], () => { clean: SystemRun; noisy: SystemRun }> = {
         ours: () => ({ clean: runOurs(pipe, c.micNoNoise, c.ref), noisy: runOurs(pipe, c.mic, c.ref) }),
         speex: () => ({
@@ -116,12 +118,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           // which rule made each false start (an agent sentence no customer overlaps)
           const falseBy = r.noisy.starts
             .map((t: number, k: number) => ({ t, why: r.noisy.reasons?.[k] }))
-            .filter(({ t }: { t: number }) =>
-              c.agent.some(
-                ([a, b]) =>
-                  t >= a && t < b + 4800 && !c.customer.some((cu) => cu.span[0] < b + 4800 && cu.span[1] > a),
-              ),
-            )
+            .filter(({ t }: { t: number }) => agentOnly.some(([a, end]) => t >= a && t < end))
             .map(({ t, why }: { t: number; why?: string }) => `${(t / 16000).toFixed(2)}s:${why}`);
           if (falseBy.length) console.error(`${c.id} false starts: ${falseBy.join(' ')}`);
         }

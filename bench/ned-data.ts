@@ -24,6 +24,7 @@ import { EchoCanceller } from '../src/frontend/aec.js';
 import { defaultModelsDir } from '../src/frontend/models.js';
 import { FarEndActivity } from '../src/frontend/pipeline.js';
 import { makeCase } from './corpus/cases.js';
+import { agentOnlyUtterances } from './corpus/metrics.js';
 import { TRAINING_TALKERS } from './corpus/speech.js';
 
 const HOP = 160;
@@ -70,9 +71,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         // the customer's active level (the generator sets it: -26 dBFS RMS)
         const activeMs = 0.05 * 0.05;
         const onsets = c.customer.map((cu) => cu.span);
-        const agentOnly = c.agent.filter(
-          ([a, b]) => !c.customer.some((cu) => cu.span[0] < b + 0.3 * RATE && cu.span[1] > a),
-        );
+        const agentOnly = agentOnlyUtterances(c);
         aec.reset();
         farEnd.reset();
         for (let h = 0; h < n; h++) {
@@ -88,7 +87,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           row[F + 1] = far ? 1 : 0;
           const on = onsets.find(([a, b]) => i + HOP >= a && i < b);
           row[F + 2] = on ? ((i + HOP - on[0]) * 1000) / RATE : -1;
-          row[F + 3] = agentOnly.some(([a, b]) => i >= a && i < b + 0.3 * RATE) ? 1 : 0;
+          row[F + 3] = agentOnly.some(([a, end]) => i >= a && i < end) ? 1 : 0;
           row[F + 4] = seed * 100 + id;
         }
         writeSync(fd, new Uint8Array(buf.buffer));

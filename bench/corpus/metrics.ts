@@ -133,13 +133,19 @@ export interface BargeInScore {
   latenciesMs: number[];
 }
 
+/** The agent utterances no customer overlaps, each with its 300 ms echo tail: where any
+ * speech_start is a false one (the false barge-in rate's denominator). */
+export function agentOnlyUtterances(c: CorpusCase): Interval[] {
+  return c.agent
+    .map(([a, b]): Interval => [a, b + ms(300)])
+    .filter(([a, end]) => !c.customer.some((cu) => cu.span[0] < end && cu.span[1] > a));
+}
+
 /** Scores speech_start sample indices against the labels (see README for the rules). */
 export function scoreBargeIns(c: CorpusCase, starts: number[]): BargeInScore {
   let falseStarts = 0;
   let agentUtterances = 0;
-  for (const [a, b] of c.agent) {
-    const end = b + ms(300);
-    if (c.customer.some((cu) => cu.span[0] < end && cu.span[1] > a)) continue;
+  for (const [a, end] of agentOnlyUtterances(c)) {
     agentUtterances++;
     if (starts.some((t) => t >= a && t < end)) falseStarts++;
   }

@@ -31,7 +31,7 @@ import numpy as np
 import onnx
 
 sys.path.insert(0, os.path.dirname(__file__))
-from graph import G  # noqa: E402
+from graph import G, write_model  # noqa: E402
 
 R = 160           # hop (10 ms at 16 kHz)
 M = 2 * R         # DFT size
@@ -292,22 +292,5 @@ if __name__ == "__main__":
     CFG.update(json.loads(os.environ.get("AEC_CFG") or "{}"))
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
     model, meta = build()
-    with open(os.path.join(out_dir, "aec.onnx"), "wb") as fh:
-        fh.write(model.SerializeToString())
-    with open(os.path.join(out_dir, "aec.json"), "w") as fh:
-        json.dump(meta, fh, indent=1, sort_keys=True)
-        fh.write("\n")
-    # keep models/manifest.json's hashes in step with what was just written
-    man_path = os.path.join(out_dir, "manifest.json")
-    if os.path.exists(man_path):
-        import hashlib
-        with open(man_path) as fh:
-            man = json.load(fh)
-        for entry in man["models"]:
-            if entry.get("generator") == "models/gen/aec.py":
-                with open(os.path.join(out_dir, entry["file"]), "rb") as fh:
-                    entry["sha256"] = hashlib.sha256(fh.read()).hexdigest()
-        with open(man_path, "w") as fh:
-            json.dump(man, fh, indent=2)
-            fh.write("\n")
+    write_model(out_dir, "aec", model, meta, "models/gen/aec.py")
     print(f"aec.onnx: {len(model.graph.node)} nodes, P={P} partitions")

@@ -3,6 +3,10 @@
 Deterministic: node and initializer names are numbered in creation order, so regenerating produces
 identical bytes.
 """
+import hashlib
+import json
+import os
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
@@ -105,3 +109,25 @@ class G:
         m.doc_string = doc
         onnx.checker.check_model(m)
         return m
+
+
+def write_model(out_dir, stem, model, meta, generator):
+    """Writes STEM.onnx and its sidecar STEM.json into out_dir, and refreshes the sha256 of every file
+    `generator` makes in out_dir's manifest.json (if there is one), so the manifest never lags."""
+    with open(os.path.join(out_dir, f"{stem}.onnx"), "wb") as fh:
+        fh.write(model.SerializeToString())
+    with open(os.path.join(out_dir, f"{stem}.json"), "w") as fh:
+        json.dump(meta, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+    man_path = os.path.join(out_dir, "manifest.json")
+    if not os.path.exists(man_path):
+        return
+    with open(man_path) as fh:
+        man = json.load(fh)
+    for entry in man["models"]:
+        if entry.get("generator") == generator:
+            with open(os.path.join(out_dir, entry["file"]), "rb") as fh:
+                entry["sha256"] = hashlib.sha256(fh.read()).hexdigest()
+    with open(man_path, "w") as fh:
+        json.dump(man, fh, indent=2)
+        fh.write("\n")

@@ -25,8 +25,6 @@ Run:  /usr/bin/python3 models/gen/ned.py DATA.f32 [MORE.f32 ...] [--out=DIR]
                                                     (train + write models/ned.onnx, ned.json)
       /usr/bin/python3 models/gen/ned.py --check        (rebuild from the file's weights, compare)
 """
-import hashlib
-import json
 import os
 import sys
 import time
@@ -36,7 +34,7 @@ import onnx
 from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(__file__))
-from graph import G  # noqa: E402
+from graph import G, write_model  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = os.path.join(HERE, "..")
@@ -188,22 +186,7 @@ def meta(train_seeds=()):
 
 
 def write(model, out_dir=MODELS, train_seeds=()):
-    with open(os.path.join(out_dir, "ned.onnx"), "wb") as fh:
-        fh.write(model.SerializeToString())
-    with open(os.path.join(out_dir, "ned.json"), "w") as fh:
-        json.dump(meta(train_seeds), fh, indent=1, sort_keys=True)
-        fh.write("\n")
-    man_path = os.path.join(out_dir, "manifest.json")
-    if os.path.exists(man_path):
-        with open(man_path) as fh:
-            man = json.load(fh)
-        for entry in man["models"]:
-            if entry.get("generator") == "models/gen/ned.py":
-                with open(os.path.join(out_dir, entry["file"]), "rb") as fh:
-                    entry["sha256"] = hashlib.sha256(fh.read()).hexdigest()
-        with open(man_path, "w") as fh:
-            json.dump(man, fh, indent=2)
-            fh.write("\n")
+    write_model(out_dir, "ned", model, meta(train_seeds), "models/gen/ned.py")
 
 
 if __name__ == "__main__":
