@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- frontend [--quick] [--seeds 1,2] [--cases 12] [--models DIR] [--systems ours,speex]
- *    [--talkers eval|training] [--decision JSON]`
+ *    [--talkers eval|training|validation] [--decision JSON]`
  *
  * Runs the front-end (ours), SpeexDSP (MDF + preprocessor, compiled here against libspeexdsp-dev), WebRTC
  * AudioProcessing 0.3 (AEC2 + NS, compiled against libwebrtc-audio-processing-dev) and no AEC over a seeded
@@ -8,8 +8,8 @@
  * Echo metrics (ERLE, double-talk SDR, convergence) come from each case's noise-free twin; barge-in
  * metrics from the noisy mix. The same barge-in rule (Silero on the output) scores the references;
  * ours uses the pipeline's own echo-aware decision. Definitions: src/frontend/README.md.
- * `--talkers training` runs the near-end detector's training corpus (its validation seeds, 1025-1030,
- * are where its thresholds are chosen); `--decision '{"nearEndProb":0.9}'` overrides decision
+ * `--talkers validation` runs the near-end detector's held-out voices and sentences (where its
+ * thresholds are chosen; `training` runs its training corpus); `--decision '{"nearEndProb":0.9}'` overrides decision
  * constants for such experiments. Reported figures use the evaluation corpus and the defaults.
  */
 import { loadavg } from 'node:os';
@@ -28,7 +28,7 @@ import {
   scoreBargeIns,
   sdrDoubleTalkDb,
 } from './corpus/metrics.js';
-import { EVAL_TALKERS, TRAINING_TALKERS } from './corpus/speech.js';
+import { TALKER_SETS } from './corpus/speech.js';
 import {
   buildSpeex,
   buildWebrtc,
@@ -65,7 +65,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const seeds = (arg(args, '--seeds') ?? (quick ? '1' : '1,2')).split(',').map(Number);
   const nCases = Number(arg(args, '--cases') ?? (quick ? 1 : 12));
   const dir = arg(args, '--models') ?? defaultModelsDir();
-  const talkers = arg(args, '--talkers') === 'training' ? TRAINING_TALKERS : EVAL_TALKERS;
+  const talkerSet = arg(args, '--talkers') ?? 'eval';
+  const talkers = TALKER_SETS[talkerSet];
+  if (!talkers)
+    throw new Error(`--talkers: ${talkerSet} is not one of ${Object.keys(TALKER_SETS).join(', ')}`);
   const decision = JSON.parse(arg(args, '--decision') ?? '{}');
   const pipe = new FrontendPipeline({ modelsDir: dir, decision });
   const vad = new SileroVad(dir);
@@ -173,7 +176,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     cases_per_seed: nCases,
     ours_frame_ms_p50: Math.round(st.procMsP50 * 1000) / 1000,
     ours_frame_ms_p95: Math.round(st.procMsP95 * 1000) / 1000,
-    talkers: talkers === EVAL_TALKERS ? 'eval' : 'training',
+    talkers: talkerSet,
     decision_overrides: decision,
     speex_tail_samples: SPEEX_TAIL,
     webrtc: WEBRTC,

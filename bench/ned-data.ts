@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- ned-data [--seeds 1001,1002] [--cases 12] [--snr 10,30] [--clean-twins] [--out FILE]`
+ * `npm run bench -- ned-data [--seeds 1101,1102] [--cases 12] [--snr 10,30] [--clean-twins]
+ *    [--talkers training|validation] [--out FILE]`
  *
  * The near-end detector's training data (models/gen/ned.py trains on it). Runs the canceller over the
  * *training* corpus (TRAINING_TALKERS: no sentence and no voice shared with the evaluation corpus of
@@ -25,7 +26,7 @@ import { defaultModelsDir } from '../src/frontend/models.js';
 import { FarEndActivity } from '../src/frontend/pipeline.js';
 import { makeCase } from './corpus/cases.js';
 import { agentOnlyUtterances } from './corpus/metrics.js';
-import { TRAINING_TALKERS } from './corpus/speech.js';
+import { TALKER_SETS } from './corpus/speech.js';
 
 const HOP = 160;
 const RATE = 16000;
@@ -49,6 +50,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const file = arg(args, '--out') ?? join(tmpdir(), 'voiceterm-ned-data.f32');
   const snr = (arg(args, '--snr') ?? '10,30').split(',').map(Number) as [number, number];
   const twins = args.includes('--clean-twins');
+  const talkerSet = arg(args, '--talkers') ?? 'training';
+  const talkers = TALKER_SETS[talkerSet];
+  if (!talkers || talkerSet === 'eval')
+    throw new Error(`--talkers: ${talkerSet} is not training or validation`);
   // The canceller alone: its figures do not depend on the detector (the suppressor's output, which
   // does through ne_dt, is not among them), so the data needs no detector yet.
   const aec = new EchoCanceller(arg(args, '--models') ?? defaultModelsDir());
@@ -59,7 +64,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   let rows = 0;
   for (const seed of seeds) {
     for (let ci = 0; ci < nCases; ci++) {
-      const c = makeCase(seed, ci, TRAINING_TALKERS, snr);
+      const c = makeCase(seed, ci, talkers, snr);
       for (const [mic, id] of twins
         ? ([
             [c.mic, ci],

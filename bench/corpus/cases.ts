@@ -38,7 +38,7 @@ export interface CorpusCase {
 export const BARGEINS_PER_CASE = 3;
 
 /** Case `index` of corpus `seed`; `talkers` picks the sentences and voices (the evaluation set unless
- * told: the near-end detector trains on another set, see TRAINING_TALKERS). */
+ * told: the near-end detector trains and is validated on other sets, see TRAINING_TALKERS). */
 export function makeCase(
   seed: number,
   index: number,
@@ -51,6 +51,9 @@ export function makeCase(
   const rng = new Rng(seed * 1000 + index + 1);
   const agentVoice = rng.pick(agentVoices);
   const customerVoice = rng.pick(customerVoices);
+  // the evaluation corpus has no speeds: it draws nothing here, so its cases stay as they were
+  const agentSpeed = talkers.speeds ? rng.pick(talkers.speeds) : 165;
+  const customerSpeed = talkers.speeds ? rng.pick(talkers.speeds) : 165;
   // Agent: 8 utterances with short pauses; barge-ins start inside utterances 2, 4 and 6 (never in
   // the first 2 s, which is convergence time), then a customer-only stretch after the agent ends.
   const nAgent = 8;
@@ -60,17 +63,17 @@ export function makeCase(
   const customerPieces: { at: number; x: Float32Array; bargeIn: boolean }[] = [];
   let t = Math.round(0.2 * RATE);
   for (let i = 0; i < nAgent; i++) {
-    const x = speakCached(agentLines[(index * 5 + i) % agentLines.length], agentVoice);
+    const x = speakCached(agentLines[(index * 5 + i) % agentLines.length], agentVoice, agentSpeed);
     pieces.push({ at: t, x });
     agent.push([t, t + x.length]);
     if (bargeAt.has(i)) {
-      const c = speakCached(rng.pick(customerLines), customerVoice);
+      const c = speakCached(rng.pick(customerLines), customerVoice, customerSpeed);
       customerPieces.push({ at: t + Math.round(rng.uniform(0.4, 1.2) * RATE), x: c, bargeIn: true });
     }
     t += x.length + Math.round(rng.uniform(0.4, 0.9) * RATE);
   }
   t += Math.round(1.0 * RATE);
-  const last = speakCached(rng.pick(customerLines), customerVoice);
+  const last = speakCached(rng.pick(customerLines), customerVoice, customerSpeed);
   customerPieces.push({ at: t, x: last, bargeIn: false });
   const n = t + last.length + Math.round(1.0 * RATE);
 

@@ -73,6 +73,9 @@ export interface Talkers {
   customerLines: string[];
   agentVoices: string[];
   customerVoices: string[];
+  /** espeak-ng words per minute, one drawn per talker per case; absent: 165 (the evaluation corpus,
+   * whose cases must not change). */
+  speeds?: number[];
 }
 
 /** The evaluation corpus (`bench frontend`). */
@@ -82,6 +85,51 @@ export const EVAL_TALKERS: Talkers = {
   agentVoices: AGENT_VOICES,
   customerVoices: CUSTOMER_VOICES,
 };
+
+/** espeak-ng's English accents (the mbrola ones need voice databases Debian does not install). */
+const ACCENTS = [
+  'en-us',
+  'en-gb',
+  'en-gb-scotland',
+  'en-gb-x-gbclan',
+  'en-gb-x-gbcwmd',
+  'en-gb-x-rp',
+  'en-029',
+  'en-us-nyc',
+];
+/** espeak-ng's voice variants that sound like a person (not the robots, whisper or croak). */
+const VARIANTS = [
+  ...['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'f1', 'f2', 'f3', 'f4', 'f5'],
+  ...['adam', 'Alex', 'Alicia', 'Andrea', 'Andy', 'Annie', 'aunty', 'belinda', 'benjamin', 'caleb'],
+  ...['david', 'ed', 'edward', 'grandma', 'grandpa', 'gustave', 'iven', 'Jacky', 'john', 'Lee'],
+  ...['linda', 'Marco', 'max', 'Michael', 'Mike', 'norbert', 'paul', 'pedro', 'quincy', 'rob'],
+  ...['robert', 'sandro', 'shelby', 'steph', 'travis', 'victor', 'zac'],
+];
+
+/**
+ * Every accent × variant except the evaluation corpus's voices, split into the detector's training
+ * voices and held-out validation voices (every fifth): thresholds are chosen on voices the detector
+ * never trained on, as the evaluation's are. Agents and customers take alternate voices of each part.
+ */
+function voicePool(): { train: string[]; validate: string[] } {
+  const evalVoices = new Set([...AGENT_VOICES, ...CUSTOMER_VOICES]);
+  const all = ACCENTS.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`)).filter((v) => !evalVoices.has(v));
+  // a fixed shuffle (the split must not follow the accent or the variant)
+  const key = (v: string) => {
+    let h = 2166136261;
+    for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 16777619) >>> 0;
+    return h;
+  };
+  const shuffled = [...all].sort((a, b) => key(a) - key(b) || (a < b ? -1 : 1));
+  return {
+    train: shuffled.filter((_, i) => i % 5 !== 0),
+    validate: shuffled.filter((_, i) => i % 5 === 0),
+  };
+}
+const POOL = voicePool();
+const even = <T>(xs: T[]) => xs.filter((_, i) => i % 2 === 0);
+const odd = <T>(xs: T[]) => xs.filter((_, i) => i % 2 === 1);
+const SPEEDS = [135, 150, 165, 180, 195];
 
 /**
  * The near-end detector's training corpus (bench/ned-data.ts): no sentence and no voice in common
@@ -101,6 +149,10 @@ export const TRAINING_TALKERS: Talkers = {
     'The museum is closed on Mondays but open late on Thursdays.',
     'Please drive forward slowly and follow the signs to the exit.',
     'Your card ending in four seven two one has been charged.',
+    'The charging station on level two is free for the next hour.',
+    'Sure, I have added two cheeseburgers and a medium lemonade.',
+    'Tickets for the evening show start at nineteen dollars.',
+    'Let me read that back to you so we are sure it is right.',
   ],
   customerLines: [
     'Hang on, I did not order that.',
@@ -112,16 +164,56 @@ export const TRAINING_TALKERS: Talkers = {
     'Just a minute, my wife wants something.',
     'How much was that again?',
     'Cancel the last item please.',
+    'No.',
+    'Hey, excuse me!',
+    'What about the kids menu?',
+    'Um, actually, two of those.',
+    'I think you misheard me.',
+    'Can I talk to a person?',
+    'Right, and a bottle of water.',
+    'Where do I park?',
+    'Hello? Are you still there?',
   ],
-  agentVoices: ['en-us+f2', 'en-gb-x-gbclan+m4', 'en-us+m6'],
-  customerVoices: [
-    'en-gb-x-gbcwmd+m2',
-    'en-029+m6',
-    'en-us-nyc+f5',
-    'en-gb-scotland+f1',
-    'en-us+m1',
-    'en-gb+m8',
+  agentVoices: even(POOL.train),
+  customerVoices: odd(POOL.train),
+  speeds: SPEEDS,
+};
+
+/**
+ * Where the detector's thresholds are chosen (`bench frontend --talkers validation`): voices held
+ * out of training and sentences of their own, so a threshold that holds here holds on new talkers.
+ */
+export const VALIDATION_TALKERS: Talkers = {
+  agentLines: [
+    'Your room is on the third floor, the lift is to your left.',
+    'I found a table for four at eight o clock on Friday evening.',
+    'The pharmacy closes at six but the night counter stays open.',
+    'That comes to eleven pounds twenty, please pay at the next window.',
+    'Your parcel was delivered to the neighbour at number fourteen.',
+    'We also have oat milk and almond milk if you prefer.',
+    'The next bus to the airport leaves in twenty five minutes.',
+    'I will send a confirmation code to the number you gave me.',
   ],
+  customerLines: [
+    'Wait, not that one.',
+    'Sorry, what did you say?',
+    'Can you make it two?',
+    'Oh, never mind, go on.',
+    'Is it far from here?',
+    'Hold it, I changed my mind.',
+    'Yes.',
+    'And a receipt please.',
+  ],
+  agentVoices: even(POOL.validate),
+  customerVoices: odd(POOL.validate),
+  speeds: SPEEDS,
+};
+
+/** Talker sets by name (`--talkers` of the benches). */
+export const TALKER_SETS: Record<string, Talkers> = {
+  eval: EVAL_TALKERS,
+  training: TRAINING_TALKERS,
+  validation: VALIDATION_TALKERS,
 };
 
 const spoken = new Map<string, Float32Array>();
