@@ -7,10 +7,11 @@ the error above its residual-echo estimate in the bands where the echo is weak a
 is a small MLP over the canceller's per-band figures (aec.onnx output `feat`: 4 log10 ratios x 21
 bands per 10 ms hop) of the last T hops plus a slow average of them, run once per hop.
 
-Data: `npm run bench -- ned-data --seeds 1001-1030 --out FILE` (bench/ned-data.ts) runs the
-front-end over the *training* corpus: other sentences, other espeak-ng voices and other seeds than
-the evaluation corpus of `bench frontend`; seeds 1025-1030 validate (thresholds are chosen there),
-the other seeds train. Label: the
+Data: `npm run bench -- ned-data --seeds 1101-1140 --out FILE` (bench/ned-data.ts) runs the
+front-end over the *training* corpus: other sentences, other espeak-ng voices (~300 of them) and
+other seeds than the evaluation corpus of `bench frontend`. Rows of seeds 2001-2004
+(`ned-data --talkers validation`: voices and sentences held out of training) only report the
+validation figures per epoch; thresholds are chosen on those talkers in `bench frontend`. Label: the
 noise-free customer at the microphone within 25 dB of their active level over the hop's window.
 Trained on far-end-active hops only (the pipeline asks the detector only then), weighted BCE (the
 first 300 ms of a customer utterance x3: onsets are what a barge-in needs; agent-only hops x2: where
@@ -44,7 +45,7 @@ T = 10             # hops of context (100 ms), newest first
 ALPHA = 0.97       # the slow average's per-hop smoothing (~330 ms)
 H1, H2 = 32, 16
 LABEL_DB = -25.0   # customer within this of their active level = talking
-VALIDATION_SEEDS = range(1025, 1031)   # the rest of the data trains
+VALIDATION_SEEDS = range(2001, 2005)   # VALIDATION_TALKERS' seeds; the rest of the data trains
 EPOCHS = 6
 BATCH = 512
 LR = 2e-3
