@@ -101,6 +101,14 @@ export interface DecisionConfig {
    * in the spectrum the energy stands against the echo estimate.
    */
   nearEndVetoProb: number;
+  /**
+   * Whether the veto covers the sustained rule too, in a milder form: the detector must have reached
+   * nearEndVetoProb in at least one chunk of the run, not in each. A customer's first word can be
+   * the only thing the detector hears before a pause (the integration test's "Wait, stop"), while a
+   * residual-echo burst or babble that holds Silero up four chunks rarely lifts it once. See
+   * src/frontend/README.md.
+   */
+  nearEndVetoSustained: boolean;
   /** Below this VAD probability a chunk counts as silence... */
   offThreshold: number;
   /** ...and this many silent chunks in a row end the speech (8 × 32 ms ≈ 256 ms). */
@@ -136,6 +144,7 @@ export const defaultDecisionConfig: DecisionConfig = {
   nearEndHops: 6,
   nearEndHoldProb: 0.5,
   nearEndVetoProb: 0.5,
+  nearEndVetoSustained: true,
   offThreshold: 0.3,
   offChunks: 8,
 };
@@ -173,6 +182,8 @@ export class BargeInDecision {
   private qualifying = 0;
   private strongRun = 0;
   private sustainedRun = 0;
+  /** The detector reached nearEndVetoProb (or had no say) in a chunk of the sustained run. */
+  private sustainedBacked = false;
   /** Hops in a row at nearEndProb or more (nearEndHop). */
   private nearRun = 0;
   /** Chunks of far-end audio since reset (saturates): the canceller's warm-up clock. */
@@ -186,6 +197,7 @@ export class BargeInDecision {
     this.qualifying = 0;
     this.strongRun = 0;
     this.sustainedRun = 0;
+    this.sustainedBacked = false;
     this.nearRun = 0;
     this.farChunks = 0;
   }
@@ -227,9 +239,10 @@ export class BargeInDecision {
   /** VAD held up above the background and near the echo's level, converged canceller (see config). */
   sustainedEvidence(x: DecisionInput): boolean {
     const c = this.config;
-    // not vetoed: four chunks of Silero held up over the background near the echo's level is the
-    // rule for a customer whose onset the detector is slow on (a voice it never heard, far under
-    // the echo: the integration test's customer), and residual bursts rarely hold Silero that long
+    // not vetoed chunk by chunk (update() asks for the detector once in the run, nearEndVetoSustained):
+    // four chunks of Silero held up over the background near the echo's level is the rule for a
+    // customer whose onset the detector is slow on (a voice it never heard, far under the echo: the
+    // integration test's customer, whom it hears on the first word and then not for 400 ms)
     return (
       x.farEndActive &&
       this.converged(x) &&
@@ -329,6 +342,7 @@ export class BargeInDecision {
     this.qualifying = 0;
     this.strongRun = 0;
     this.sustainedRun = 0;
+    this.sustainedBacked = false;
     return 'speech_start';
   }
 
@@ -339,14 +353,17 @@ export class BargeInDecision {
     if (!this.active) {
       this.qualifying = this.qualifies(x) ? this.qualifying + 1 : 0;
       this.strongRun = this.strongEvidence(x) ? this.strongRun + 1 : 0;
-      this.sustainedRun = this.sustainedEvidence(x) ? this.sustainedRun + 1 : 0;
+      const sustained = this.sustainedEvidence(x);
+      this.sustainedRun = sustained ? this.sustainedRun + 1 : 0;
+      this.sustainedBacked = sustained && (this.sustainedBacked || !this.vetoed(x));
       const warming = x.farEndActive && !this.converged(x);
       if (this.qualifying >= (warming ? c.warmupChunks : c.onChunks)) {
         if (warming) return this.start('warmup');
         return this.start(this.loudDoubleTalk(x) ? 'double-talk' : 'vad');
       }
       if (this.strongRun >= c.strongChunks) return this.start('level');
-      if (this.sustainedRun >= c.sustainChunks) return this.start('sustained');
+      if (this.sustainedRun >= c.sustainChunks && (this.sustainedBacked || !c.nearEndVetoSustained))
+        return this.start('sustained');
       return undefined;
     }
     // silence: the VAD says so, or the chunk fell back to the background / the echo's level

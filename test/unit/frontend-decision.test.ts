@@ -233,7 +233,7 @@ describe('barge-in decision', () => {
     const customerChunk = { ...echoing, speechProb: 0.95, outDb: -27 };
     // babble or a residual burst that fools Silero and the levels: the detector stayed low
     const d = converged(new BargeInDecision());
-    // (fewer chunks than the sustained rule needs: that one is not vetoed, see sustainedEvidence)
+    // (fewer chunks than the sustained rule needs: that one has its own form of the veto, below)
     for (let i = 0; i < d.config.sustainChunks - 1; i++)
       expect(d.update({ ...customerChunk, nearEnd: 0.2 })).toBeUndefined();
     expect(d.update({ ...customerChunk, nearEnd: defaultDecisionConfig.nearEndVetoProb })).toBe(
@@ -245,6 +245,27 @@ describe('barge-in decision', () => {
     expect(
       converged(new BargeInDecision()).update({ ...customerChunk, farEndActive: false, nearEnd: 0 }),
     ).toBe('speech_start');
+  });
+
+  it('the sustained rule needs the detector in one chunk of its run, not in each', () => {
+    // Silero held up by a residual burst the detector never backs: no start, however long
+    const burst = { ...echoing, speechProb: 0.9, outDb: -33, residualDb: -38 };
+    const d = converged(new BargeInDecision());
+    for (let i = 0; i < 3 * d.config.sustainChunks; i++)
+      expect(d.update({ ...burst, nearEnd: 0.1 })).toBeUndefined();
+    // a customer's first word the detector hears, then a pause it does not: the run starts speech
+    const e = converged(new BargeInDecision());
+    expect(e.update({ ...burst, nearEnd: defaultDecisionConfig.nearEndVetoProb })).toBeUndefined();
+    for (let i = 0; i < e.config.sustainChunks - 2; i++)
+      expect(e.update({ ...burst, nearEnd: 0.1 })).toBeUndefined();
+    expect(e.update({ ...burst, nearEnd: 0.1 })).toBe('speech_start');
+    expect(e.startReason).toBe('sustained');
+    // the backing belongs to the run: a break in Silero's run forgets it
+    const f = converged(new BargeInDecision());
+    expect(f.update({ ...burst, nearEnd: 0.9 })).toBeUndefined();
+    expect(f.update({ ...burst, speechProb: 0.1, nearEnd: 0.1 })).toBeUndefined();
+    for (let i = 0; i < 2 * f.config.sustainChunks; i++)
+      expect(f.update({ ...burst, nearEnd: 0.1 })).toBeUndefined();
   });
 
   it('counts the warm-up in far-end audio, and reset() starts it again', () => {
