@@ -92,6 +92,12 @@ export interface DecisionConfig {
    */
   nearEndProb: number;
   nearEndHops: number;
+  /**
+   * ...within the last this many hops (≥ nearEndHops, ≤ 30): nearEndHops of nearEndWindow. Equal to
+   * nearEndHops, the hops must be in a row; wider, a dip of the detector mid-onset (a plosive, a
+   * burst of the distorted echo) does not throw away the hops before it.
+   */
+  nearEndWindow: number;
   /** While speaking, a chunk whose detector probability reached this is not silence. */
   nearEndHoldProb: number;
   /**
@@ -142,6 +148,7 @@ export const defaultDecisionConfig: DecisionConfig = {
   peekProb: 0.8,
   nearEndProb: 0.95,
   nearEndHops: 6,
+  nearEndWindow: 6,
   nearEndHoldProb: 0.5,
   nearEndVetoProb: 0.5,
   nearEndVetoSustained: true,
@@ -184,8 +191,8 @@ export class BargeInDecision {
   private sustainedRun = 0;
   /** The detector reached nearEndVetoProb (or had no say) in a chunk of the sustained run. */
   private sustainedBacked = false;
-  /** Hops in a row at nearEndProb or more (nearEndHop). */
-  private nearRun = 0;
+  /** The last nearEndWindow hops, newest in bit 0: 1 = at nearEndProb or more (nearEndHop). */
+  private nearBits = 0;
   /** Chunks of far-end audio since reset (saturates): the canceller's warm-up clock. */
   private farChunks = 0;
 
@@ -198,7 +205,7 @@ export class BargeInDecision {
     this.strongRun = 0;
     this.sustainedRun = 0;
     this.sustainedBacked = false;
-    this.nearRun = 0;
+    this.nearBits = 0;
     this.farChunks = 0;
   }
 
@@ -318,26 +325,26 @@ export class BargeInDecision {
 
   /**
    * One hop of the near-end detector (the pipeline calls it per 10 ms while the far end plays):
-   * starts speech after nearEndHops hops in a row at nearEndProb or more, after the canceller's
+   * starts speech after nearEndHops of the last nearEndWindow hops at nearEndProb or more, after the canceller's
    * warm-up (its figures are the detector's input). Moves no chunk counter.
    */
   nearEndHop(prob: number, farEndActive: boolean): DecisionEvent {
     const c = this.config;
     if (this.active || !farEndActive) {
-      this.nearRun = 0;
+      this.nearBits = 0;
       return undefined;
     }
-    this.nearRun = prob >= c.nearEndProb ? this.nearRun + 1 : 0;
+    this.nearBits = ((this.nearBits << 1) | (prob >= c.nearEndProb ? 1 : 0)) & ((1 << c.nearEndWindow) - 1);
     // The warm-up clock only: the ERLE estimate is no guide in a noisy room where the echo is
     // not much louder than the background (it stays under convergedErleDb, the canceller is fine).
-    if (this.nearRun < c.nearEndHops || this.farChunks < c.warmupFarChunks) return undefined;
+    if (popcount(this.nearBits) < c.nearEndHops || this.farChunks < c.warmupFarChunks) return undefined;
     return this.start('near-end');
   }
 
   private start(reason: StartReason): DecisionEvent {
     this.active = true;
     this.startReason = reason;
-    this.nearRun = 0;
+    this.nearBits = 0;
     this.silent = 0;
     this.qualifying = 0;
     this.strongRun = 0;
@@ -415,4 +422,11 @@ export class NoiseFloor {
     this.n = 0;
     this.db = -90;
   }
+}
+
+/** Set bits of a 32-bit integer. */
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }

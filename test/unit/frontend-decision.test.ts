@@ -204,7 +204,8 @@ describe('barge-in decision', () => {
     const cold = new BargeInDecision();
     // before the warm-up: the detector's input (the canceller's figures) is not to be trusted yet
     for (let i = 0; i < c.nearEndHops + 2; i++) expect(cold.nearEndHop(0.99, true)).toBeUndefined();
-    const d = converged(new BargeInDecision());
+    // (hops in a row: the window as wide as the count)
+    const d = converged(new BargeInDecision({ ...c, nearEndWindow: c.nearEndHops }));
     for (let i = 0; i < c.nearEndHops - 1; i++) expect(d.nearEndHop(0.99, true)).toBeUndefined();
     // a hop under the threshold breaks the run
     expect(d.nearEndHop(c.nearEndProb - 0.01, true)).toBeUndefined();
@@ -215,6 +216,19 @@ describe('barge-in decision', () => {
     expect(d.nearEndHop(0.99, true)).toBeUndefined();
     const e = converged(new BargeInDecision());
     for (let i = 0; i < c.nearEndHops + 2; i++) expect(e.nearEndHop(0.99, false)).toBeUndefined();
+  });
+
+  it('the near-end detector counts its sure hops within a window: a dip mid-onset is forgiven', () => {
+    const c = { ...defaultDecisionConfig, nearEndHops: 6, nearEndWindow: 8 };
+    const d = converged(new BargeInDecision(c));
+    // a customer under a distorted echo: sure hops with dips between them
+    const onset = [0.98, 0.8, 0.98, 0.8, 0.99, 0.99, 0.97];
+    for (const p of onset) expect(d.nearEndHop(p, true)).toBeUndefined();
+    expect(d.nearEndHop(0.99, true)).toBe('speech_start');
+    // hops older than the window are forgotten: 5 sure hops, 3 unsure, then 1 sure is not enough
+    const e = converged(new BargeInDecision(c));
+    for (const p of [0.99, 0.99, 0.99, 0.99, 0.99, 0.5, 0.5, 0.5, 0.99])
+      expect(e.nearEndHop(p, true)).toBeUndefined();
   });
 
   it('the near-end detector keeps speech going while Silero scores the customer low', () => {
