@@ -317,5 +317,13 @@ describe('frontend config section', () => {
     }
     expect(() => frontendSchema.parse({ decision: { onThreshold: 2 } })).toThrow();
     expect(() => frontendSchema.parse({ decision: { unknown: 1 } })).toThrow();
+    // the near-end detector's settings: a window narrower than its count is named as such
+    expect(
+      frontendSchema.parse({ decision: { nearEndHops: 5, nearEndWindow: 8 } }).decision.nearEndWindow,
+    ).toBe(8);
+    expect(() => frontendSchema.parse({ decision: { nearEndHops: 8, nearEndWindow: 6 } })).toThrow(
+      /nearEndWindow must be at least nearEndHops/,
+    );
+    expect(() => frontendSchema.parse({ decision: { nearEndProb: 0.2 } })).toThrow();
   });
 });

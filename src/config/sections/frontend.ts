@@ -33,8 +33,20 @@ export const frontendSchema = restart(
           warmupFarChunks: z.number().int().min(0).max(1000).default(d.warmupFarChunks),
           /** Quiet 32 ms chunks that end speech. */
           offChunks: z.number().int().min(1).max(100).default(d.offChunks),
+          /** Near-end detector (while the agent plays): probability that counts a 10 ms hop as sure... */
+          nearEndProb: z.number().min(0.5).max(1).default(d.nearEndProb),
+          /** ...and this many sure hops start speech... */
+          nearEndHops: z.number().int().min(1).max(30).default(d.nearEndHops),
+          /** ...within the last this many hops (= nearEndHops: in a row). */
+          nearEndWindow: z.number().int().min(1).max(30).default(d.nearEndWindow),
+          /** Silero's starts while the agent plays need the detector at this in the chunk (0: no veto). */
+          nearEndVetoProb: z.number().min(0).max(1).default(d.nearEndVetoProb),
         })
-        .prefault({}),
+        .prefault({})
+        .refine((x) => x.nearEndWindow >= x.nearEndHops, {
+          message: 'nearEndWindow must be at least nearEndHops',
+          path: ['nearEndWindow'],
+        }),
     })
     .prefault({}),
 );
