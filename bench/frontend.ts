@@ -16,6 +16,7 @@ import { loadavg } from 'node:os';
 import { defaultModelsDir } from '../src/frontend/models.js';
 import { FrontendPipeline } from '../src/frontend/pipeline.js';
 import { SileroVad } from '../src/frontend/vad.js';
+import { arg, parseSeeds } from './args.js';
 import { type CorpusCase, makeCase } from './corpus/cases.js';
 import {
   agentOnlyMask,
@@ -28,7 +29,7 @@ import {
   scoreBargeIns,
   sdrDoubleTalkDb,
 } from './corpus/metrics.js';
-import { TALKER_SETS } from './corpus/speech.js';
+import { talkersNamed } from './corpus/speech.js';
 import {
   buildSpeex,
   buildWebrtc,
@@ -55,20 +56,13 @@ interface CaseResult {
   audioS: number;
 }
 
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const quick = args.includes('--quick');
-  const seeds = (arg(args, '--seeds') ?? (quick ? '1' : '1,2')).split(',').map(Number);
+  const seeds = parseSeeds(arg(args, '--seeds') ?? (quick ? '1' : '1,2'));
   const nCases = Number(arg(args, '--cases') ?? (quick ? 1 : 12));
   const dir = arg(args, '--models') ?? defaultModelsDir();
   const talkerSet = arg(args, '--talkers') ?? 'eval';
-  const talkers = TALKER_SETS[talkerSet];
-  if (!talkers)
-    throw new Error(`--talkers: ${talkerSet} is not one of ${Object.keys(TALKER_SETS).join(', ')}`);
+  const talkers = talkersNamed(talkerSet);
   const decision = JSON.parse(arg(args, '--decision') ?? '{}');
   const pipe = new FrontendPipeline({ modelsDir: dir, decision });
   const vad = new SileroVad(dir);

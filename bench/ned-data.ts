@@ -24,25 +24,13 @@ import { join } from 'node:path';
 import { EchoCanceller } from '../src/frontend/aec.js';
 import { defaultModelsDir } from '../src/frontend/models.js';
 import { FarEndActivity } from '../src/frontend/pipeline.js';
+import { arg, parseSeeds } from './args.js';
 import { makeCase } from './corpus/cases.js';
 import { agentOnlyUtterances } from './corpus/metrics.js';
-import { TALKER_SETS } from './corpus/speech.js';
+import { talkersNamed } from './corpus/speech.js';
 
 const HOP = 160;
 const RATE = 16000;
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-/** "1001-1004,1010" → [1001, 1002, 1003, 1004, 1010] */
-export function parseSeeds(s: string): number[] {
-  return s.split(',').flatMap((part) => {
-    const [a, b] = part.split('-').map(Number);
-    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
-  });
-}
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const seeds = parseSeeds(arg(args, '--seeds') ?? '1001-1024');
@@ -51,9 +39,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const snr = (arg(args, '--snr') ?? '10,30').split(',').map(Number) as [number, number];
   const twins = args.includes('--clean-twins');
   const talkerSet = arg(args, '--talkers') ?? 'training';
-  const talkers = TALKER_SETS[talkerSet];
-  if (!talkers || talkerSet === 'eval')
-    throw new Error(`--talkers: ${talkerSet} is not training or validation`);
+  const talkers = talkersNamed(talkerSet, ['training', 'validation']);
   // The canceller alone: its figures do not depend on the detector (the suppressor's output, which
   // does through ne_dt, is not among them), so the data needs no detector yet.
   const aec = new EchoCanceller(arg(args, '--models') ?? defaultModelsDir());

@@ -216,6 +216,13 @@ export const TALKER_SETS: Record<string, Talkers> = {
   validation: VALIDATION_TALKERS,
 };
 
+/** The talker set named `name` among `allowed` (a bench's `--talkers`), or an error naming the choices. */
+export function talkersNamed(name: string, allowed = Object.keys(TALKER_SETS)): Talkers {
+  if (!allowed.includes(name) || !TALKER_SETS[name])
+    throw new Error(`--talkers: ${name} is not one of ${allowed.join(', ')}`);
+  return TALKER_SETS[name];
+}
+
 const spoken = new Map<string, Float32Array>();
 /** speak() once per (text, voice, speed) in this process: corpora and benches reuse their lines. */
 export function speakCached(text: string, voice: string, speed = 165): Float32Array {

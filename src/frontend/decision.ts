@@ -86,9 +86,10 @@ export interface DecisionConfig {
    */
   peekProb: number;
   /**
-   * The near-end detector (ned.ts, per 10 ms hop while the far end plays): this many hops in a row at
-   * nearEndProb or more start speech, converged canceller only. It hears the customers Silero scores
-   * 0.0-0.3 under the agent's echo (see src/frontend/README.md).
+   * The near-end detector (ned.ts, per 10 ms hop while the far end plays): nearEndHops hops at
+   * nearEndProb or more within the last nearEndWindow start speech, after the canceller's warm-up
+   * clock. It hears the customers Silero scores 0.0-0.3 under the agent's echo (see
+   * src/frontend/README.md).
    */
   nearEndProb: number;
   nearEndHops: number;
@@ -102,19 +103,14 @@ export interface DecisionConfig {
   nearEndHoldProb: number;
   /**
    * While the far end plays (after the canceller's warm-up), the Silero-based rules (vad, peek, level,
-   * double-talk; not sustained) also need the detector to have reached this within the chunk: babble
-   * and residual-echo bursts fool Silero and the levels, much less the detector, which sees where
-   * in the spectrum the energy stands against the echo estimate.
+   * double-talk) also need the detector to have reached this within the chunk: babble and
+   * residual-echo bursts fool Silero and the levels, much less the detector, which sees where in the
+   * spectrum the energy stands against the echo estimate. The sustained rule gets a milder form: the
+   * detector must reach it in one chunk of the run, not in each. A customer's first word can be the
+   * only thing the detector hears before a pause (the integration test's "Wait, stop"), while a
+   * residual-echo burst or babble that holds Silero up four chunks rarely lifts it once.
    */
   nearEndVetoProb: number;
-  /**
-   * Whether the veto covers the sustained rule too, in a milder form: the detector must have reached
-   * nearEndVetoProb in at least one chunk of the run, not in each. A customer's first word can be
-   * the only thing the detector hears before a pause (the integration test's "Wait, stop"), while a
-   * residual-echo burst or babble that holds Silero up four chunks rarely lifts it once. See
-   * src/frontend/README.md.
-   */
-  nearEndVetoSustained: boolean;
   /** Below this VAD probability a chunk counts as silence... */
   offThreshold: number;
   /** ...and this many silent chunks in a row end the speech (8 × 32 ms ≈ 256 ms). */
@@ -151,7 +147,6 @@ export const defaultDecisionConfig: DecisionConfig = {
   nearEndWindow: 6,
   nearEndHoldProb: 0.5,
   nearEndVetoProb: 0.5,
-  nearEndVetoSustained: true,
   offThreshold: 0.3,
   offChunks: 8,
 };
@@ -246,7 +241,7 @@ export class BargeInDecision {
   /** VAD held up above the background and near the echo's level, converged canceller (see config). */
   sustainedEvidence(x: DecisionInput): boolean {
     const c = this.config;
-    // not vetoed chunk by chunk (update() asks for the detector once in the run, nearEndVetoSustained):
+    // not vetoed chunk by chunk (update() asks for the detector once in the run, see nearEndVetoProb):
     // four chunks of Silero held up over the background near the echo's level is the rule for a
     // customer whose onset the detector is slow on (a voice it never heard, far under the echo: the
     // integration test's customer, whom it hears on the first word and then not for 400 ms)
@@ -369,8 +364,7 @@ export class BargeInDecision {
         return this.start(this.loudDoubleTalk(x) ? 'double-talk' : 'vad');
       }
       if (this.strongRun >= c.strongChunks) return this.start('level');
-      if (this.sustainedRun >= c.sustainChunks && (this.sustainedBacked || !c.nearEndVetoSustained))
-        return this.start('sustained');
+      if (this.sustainedRun >= c.sustainChunks && this.sustainedBacked) return this.start('sustained');
       return undefined;
     }
     // silence: the VAD says so, or the chunk fell back to the background / the echo's level

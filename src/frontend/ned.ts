@@ -6,7 +6,7 @@
  * estimate only in the bands where the echo is weak at that moment (see src/frontend/README.md).
  *
  * push() every hop (the history must not skip hops); run() only when the answer is needed (the
- * pipeline asks while the far end plays and nobody is speaking). Nothing is allocated per hop.
+ * pipeline asks while the far end plays). Nothing is allocated per hop.
  */
 import { loadVerified } from './models.js';
 import { floatTensor, SyncSession, type Tensor } from './ort.js';
