@@ -107,7 +107,7 @@ def build():
     c = CFG
     f32 = lambda a: np.asarray(a, np.float32)
 
-    # Inputs and outputs are few packed tensors: onnxruntime-node spends ~3 us binding each tensor
+    # Inputs and outputs are few packed tensors: onnxruntime-node spends time binding each tensor
     # of a run, more than most nodes cost. Split/Concat of the packed state is one kernel each.
     ne_in = 1 if c["ne_dt"] else 0
     frame = g.input("frame", [1, 2 * R + ne_in])                        # [mic | ref | near-end prob]
@@ -115,60 +115,72 @@ def build():
     cidx = g.input("cidx", [NC, 2, 1], onnx.TensorProto.INT64)
     mic, ref, *ne = g.split(frame, [R, R] + [1] * ne_in, axis=1)
     # spectral state: rows of K bins; scalars are rows too (one value repeated over the bins).
-    # X2 = |X|^2 per partition is kept (shifted with X) rather than recomputed for all P each hop.
-    spec = [("Xr", P), ("Xi", P), ("X2", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1),
-            ("Sey_i", 1), ("Syy_s", 1), ("See_s", 1), ("Rprev", 1), ("N", 1), ("GS", 1), ("dtc", 1), ("Pey", 1),
+    # X2h = (R/M)|X|^2 per partition is kept (shifted with X) rather than recomputed for all P each
+    # hop; it is kept pre-scaled by R/M (= 1/2, exact in floating point) because both of its uses
+    # want that share (see below). Rows that the graph updates together are neighbours, so that
+    # they are one piece of the Split and one block of the output Concat: See_s, Syy_s after the
+    # cross-spectrum (the order of the stacked spectra below), Pey next to Pyy.
+    spec = [("Xr", P), ("Xi", P), ("X2h", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1),
+            ("Sey_i", 1), ("See_s", 1), ("Syy_s", 1), ("Rprev", 1), ("N", 1), ("GS", 1), ("dtc", 1), ("Pey", 1),
             ("Pyy", 1)] + ([("Rprev_dt", 1), ("farc", 1)] if c["leak_min_dt"] else [])
     time = [("xprev", 1), ("eprev", 1), ("yprev", 1), ("olap", 1)]         # rows of R samples
     s_spec = g.input("s_spec", [sum(n for _, n in spec), K])
     s_time = g.input("s_time", [len(time), R])
-    # pieces as the graph uses them: the oldest partition of X, X2 split off (the shift drops it),
-    # Wr and Wi together (complex tensors are [2,...] stacks: real, imaginary)
-    Xr_keep, _, Xi_keep, _, X2_keep, _, W, Psi, PhiS, Sey_r, Sey_i, Syy_s, See_s, Rprev, Nn, GS, dtc, Pey, Pyy, *dt_rows = \
-        g.split(s_spec, [P - 1, 1, P - 1, 1, P - 1, 1, 2 * P, P] + [1] * (len(spec) - 6))
+    # pieces as the graph uses them: the oldest partition of X, X2h split off (the shift drops it),
+    # Wr and Wi together, the four smoothed spectra together, Pey and Pyy together
+    Xr_keep, _, Xi_keep, _, X2_keep, _, W, Psi, PhiS, S4, Rprev, Nn, GS, dtc, P2, *dt_rows = \
+        g.split(s_spec, [P - 1, 1, P - 1, 1, P - 1, 1, 2 * P, P, 1, 4, 1, 1, 1, 1, 2] + [1] * (len(spec) - 17))
     xprev, eprev, yprev, olap = g.split(s_time, [1] * len(time))
-    shape = lambda x, dims: g.op("Reshape", x, g.const(np.array(dims, np.int64)))
+    shape = g.reshape
 
     # ---- stage 1: partitioned-block frequency-domain Kalman filter ----------------------------
-    # Complex products on stacked tensors, [2P,K] = real rows over imaginary rows: with
-    # XA = [Xr; -Xi] and XB = [Xi; Xr], sum_p X W = sum(XA * W) + i sum(XB * W) and
-    # conj(X) E = XA * Er + XB * Ei. (Only broadcasts over rows and sums over rows: the shapes
-    # onnxruntime has fast kernels for.)
+    # Complex tensors are [2,...] stacks (real, imaginary); W is [2,P,K] = [Wr; Wi]. The products
+    # over partitions broadcast one [P,K] part of X over both parts of W or of E, so no negated or
+    # swapped copy of X is ever built:
+    #   sum_p X W:   Xr*[Wr;Wi] and Xi*[Wr;Wi], summed over p, give the four real sums
+    #                (XrWr, XrWi, XiWr, XiWi); the IDFT matrix combines them (below)
+    #   conj(X) E:   Xr*[Er;Ei] + Xi*[Ei;-Er] = [XrEr + XiEi; XrEi - XiEr]
+    # (Only broadcasts, sums over one axis and products: the shapes onnxruntime has fast kernels for.)
     xf = g.concat(xprev, ref, axis=1)                                   # [1,M]
     X0 = g.mm(xf, g.const(f32(np.hstack([C, S]))))                      # [1,2K]
     X0r, X0i = g.split(X0, [K, K], axis=1)
-    nXr = g.concat(X0r, Xr_keep)                                        # newest partition first
+    nXr = g.concat(X0r, Xr_keep)                                        # newest partition first, [P,K]
     nXi = g.concat(X0i, Xi_keep)
-    XA, XB = g.concat(nXr, g.op("Neg", nXi)), g.concat(nXi, nXr)        # [2P,K]
-    Y = g.concat(g.sum0(g.mul(XA, W), keep=1), g.sum0(g.mul(XB, W), keep=1), axis=1)  # [1,2K]
-    # overlap-save: the last R samples of the circular convolution are the linear ones
-    yhat = g.mm(Y, g.const(f32(np.vstack([IC[:, R:], IS[:, R:]]))))    # [1,R]
+    W3 = shape(W, [2, P, K])
+    sums = g.concat(g.sum_axis(g.mul(nXr, W3), 1), g.sum_axis(g.mul(nXi, W3), 1))  # [4,K]: XrWr XrWi XiWr XiWi
+    # overlap-save: the last R samples of the circular convolution are the linear ones. With
+    # Y = sum_p X W = (XrWr - XiWi) + i (XrWi + XiWr): y = Re(Y) IC + Im(Y) IS, so the four sums take
+    # the rows IC, IS, IS, -IC
+    ICR, ISR = IC[:, R:], IS[:, R:]
+    yhat = g.mm(shape(sums, [1, 4 * K]), g.const(f32(np.vstack([ICR, ISR, ISR, -ICR]))))  # [1,R]
     e = g.sub(mic, yhat)
-    E = g.mm(e, g.const(f32(np.hstack([C[R:], S[R:]]))))                # DFT of [0, e]
-    Er, Ei = g.split(E, [K, K], axis=1)
+    # DFT of [0, e], with the swapped copy conj(X) E needs: [Er, Ei, Ei, -Er] from one product
+    CR, SR = C[R:], S[R:]
+    E2, E2s = g.split(shape(g.mm(e, g.const(f32(np.hstack([CR, SR, SR, -CR])))), [4, 1, K]), [2, 2])  # [2,1,K] each
 
-    abs2_stacked = lambda z, n: g.op("ReduceSumSquare", shape(z, [2, n, K]), axes=[0], keepdims=0)  # [n,K]
-    nX2 = g.concat(abs2_stacked(X0, 1), X2_keep)                                # |X|^2, [P,K]
+    abs2_stacked = lambda z: g.op("ReduceSumSquare", z, axes=[0], keepdims=0)  # [2,n,K] -> |z|^2, [n,K]
+    nX2h = g.concat(g.scale(abs2_stacked(shape(X0, [2, 1, K])), R / M), X2_keep)  # (R/M)|X|^2, [P,K]
     # observation noise = error power minus what the filter's own uncertainty explains (R/M of it
     # lands in the R error samples): near-end speech + noise, not unconverged echo. So the step is
     # large while only echo is there (fast convergence) and small in double talk (robust filter).
-    PX = g.mul(Psi, nX2)
-    XPsi = g.sum0(PX, keep=1)                                           # [1,K]
-    obs = g.maxi(g.sub(abs2_stacked(E, 1), g.scale(XPsi, R / M)), g.f(c["phis_floor"]))
+    PXh = g.mul(Psi, nX2h)                                              # (R/M) Psi |X|^2
+    XPsih = g.sum0(PXh, keep=1)                                         # (R/M) sum_p Psi |X|^2, [1,K]
+    obs = g.maxi(g.sub(abs2_stacked(E2), XPsih), g.f(c["phis_floor"]))
     nPhiS = g.smooth(PhiS, obs, c["beta"])
-    D = g.add(XPsi, g.add(nPhiS, g.f(1e-10)))                            # [1,K]
+    D = g.add(g.scale(XPsih, M / R), g.add(nPhiS, g.f(1e-10)))          # sum_p Psi |X|^2 + PhiS, [1,K]
     gain = g.div(g.scale(Psi, c["mu"]), D)                               # [P,K]
     # W += gain * conj(X) * E
-    XE = shape(g.add(g.mul(XA, Er), g.mul(XB, Ei)), [2, P, K])
-    uW = shape(g.add(shape(W, [2, P, K]), g.mul(gain, XE)), [2 * P, K])
+    XE = g.add(g.mul(nXr, E2), g.mul(nXi, E2s))                         # [2,P,K]
+    uW = shape(g.add(W3, g.mul(gain, XE)), [2 * P, K])
     # gradient constraint on NC partitions: impulse response beyond R taps is circular garbage
     # (IDFT to the first R taps, then DFT: two [.,R] products, half the work of the [2K,2K] projection)
     sel = shape(g.op("GatherND", uW, cidx), [NC, 2 * K])                # [NC, re|im]
     taps = g.mm(sel, g.const(f32(np.vstack([IC[:, :R], IS[:, :R]]))))  # [NC,R]
     proj = g.mm(taps, g.const(f32(np.hstack([C[:R], S[:R]]))))         # [NC,2K]
     uW = g.op("ScatterND", uW, cidx, shape(proj, [NC, 2, K]))           # [2P,K]: Wr rows, Wi rows
-    # covariance update, then the prediction step for the next hop
-    uPsi = g.mul(Psi, g.sub(g.f(1.0), g.div(g.scale(PX, c["mu"] * R / M), D)))
+    # covariance update, then the prediction step for the next hop:
+    # Psi (1 - mu (R/M) Psi |X|^2 / D) = Psi - gain PXh
+    uPsi = g.sub(Psi, g.mul(gain, PXh))
     uPsi = g.add(uPsi, g.add(g.scale(g.add(*g.split(g.sq(uW), [P, P])), 1 - c["a2"]), g.f(c["q0"])))
     # (the filter itself is not shrunk by A: a leak of W biases it low; only its uncertainty grows)
 
@@ -176,22 +188,31 @@ def build():
     Cw = np.hstack([C, S]) * win[:, None]
     # one matmul for both STFTs: rows [eprev e] and [yprev yhat]
     EY = g.mm(g.concat(g.concat(eprev, e, axis=1), g.concat(yprev, yhat, axis=1)), g.const(f32(Cw)))  # [2,2K]
-    EYe, EYy = g.split(EY, [1, 1])
-    (eR, eI), (yR, yI) = g.split(EYe, [K, K], axis=1), g.split(EYy, [K, K], axis=1)
-    See, Syy = g.abs2(eR, eI), g.abs2(yR, yI)
+    # the spectra of this hop as one [4,K] stack, in the state's order: [Re(E conj Y), Im(E conj Y),
+    # |E|^2, |Y|^2]. All 16 products of (eR, eI, yR, yI) per bin (one broadcast Mul), then one small
+    # matrix adds up the right pairs (coefficients +-1: the same two-term sums as written out)
+    pick = np.zeros((4, 16))
+    # (sign, i, j) of z_i z_j, z = (eR, eI, yR, yI)
+    for row, terms in enumerate([[(1, 0, 2), (1, 1, 3)], [(1, 1, 2), (-1, 0, 3)], [(1, 0, 0), (1, 1, 1)],
+                                 [(1, 2, 2), (1, 3, 3)]]):
+        for sgn, i, j in terms:
+            pick[row, 4 * i + j] = sgn
+    spec4 = g.mm(g.const(f32(pick)), shape(g.mul(shape(EY, [4, 1, K]), shape(EY, [1, 4, K])), [16, K]))
+    _, See, Syy = g.split(spec4, [2, 1, 1])
     lam = c["lam"]
-    nSey_r = g.smooth(Sey_r, g.add(g.mul(eR, yR), g.mul(eI, yI)), lam)
-    nSey_i = g.smooth(Sey_i, g.sub(g.mul(eI, yR), g.mul(eR, yI)), lam)
-    nSyy = g.smooth(Syy_s, Syy, lam)
-    nSee = g.smooth(See_s, See, lam)
+    nS4 = g.smooth(S4, spec4, lam)                                       # [nSey_r, nSey_i, nSee, nSyy]
+    nSey, nSee, nSyy = g.split(nS4, [2, 1, 1])
     eps = g.f(1e-10)
-    Rcoh = g.div(g.abs2(nSey_r, nSey_i), g.add(nSyy, eps))
+    Rcoh = g.div(g.op("ReduceSumSquare", nSey, axes=[0], keepdims=1), g.add(nSyy, eps))  # |S_ey|^2 / S_yy
     # echo the linear filter cannot model (loudspeaker distortion): SpeexDSP's idea of a leak factor
     # from the correlation of power *fluctuations* of error and echo estimate — the customer's speech
-    # does not fluctuate with the echo, so double talk does not inflate it
-    Eh, Yh = g.sub(See, nSee), g.sub(Syy, nSyy)
-    nPey = g.smooth(Pey, g.sumall(g.mul(Eh, Yh)), c["leak_smooth"])
-    nPyy = g.smooth(Pyy, g.sumall(g.sq(Yh)), c["leak_smooth"])
+    # does not fluctuate with the echo, so double talk does not inflate it.
+    # Eh = See - nSee and Yh = Syy - nSyy are the last two rows of spec4 - nS4; [sum Eh Yh, sum Yh^2]
+    # smooth the [Pey; Pyy] rows together
+    _, EhYh = g.split(g.sub(spec4, nS4), [2, 2])
+    _, Yh = g.split(EhYh, [1, 1])
+    nP2 = g.smooth(P2, g.sum_axis(g.mul(EhYh, Yh), 1, keep=1), c["leak_smooth"])  # [nPey; nPyy]
+    nPey, nPyy = g.split(nP2, [1, 1])
     leak = g.op("Clip", g.div(nPey, g.add(nPyy, eps)), g.f(c["leak_min"]), g.f(c["leak_max"]))
     Rbase = g.maxi(g.add(Rcoh, g.mul(Syy, leak)), g.scale(Rprev, c["decay"]))
     # The double-talk detector's residual estimate: the same, with a leak floor of -35 dB instead
@@ -244,7 +265,8 @@ def build():
     gain2 = g.maxi(gw, gmin)
     nGS = g.mul(g.sq(gain2), See)
     ICw = np.vstack([IC, IS]) * win[None, :]
-    yt = g.mm(g.concat(g.mul(eR, gain2), g.mul(eI, gain2), axis=1), g.const(f32(ICw)))  # [1,M]
+    Ee = shape(g.split(EY, [1, 1])[0], [2, K])                          # [eR; eI]
+    yt = g.mm(shape(g.mul(Ee, gain2), [1, 2 * K]), g.const(f32(ICw)))  # [1,M]
     yt0, nolap = g.split(yt, [R, R], axis=1)
     out = g.add(olap, yt0)
     # per-hop figures for the pipeline: [sum mic^2, sum e^2, sum echo-estimate^2, sum residual echo PSD
@@ -268,10 +290,12 @@ def build():
     g.output(out, "out", [1, R])
     g.output(info, "info", [6])
     g.output(feat, "feat", [4, NB])
-    news = dict(xprev=ref, Xr=nXr, Xi=nXi, X2=nX2, Wr=uW, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
-                Sey_r=nSey_r, Sey_i=nSey_i, Syy_s=nSyy, See_s=nSee, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nPey, Pyy=nPyy, **({"Rprev_dt": Rdt, "farc": nfarc} if c["leak_min_dt"] else {}))
-    # (uW holds the Wr rows and the Wi rows)
-    g.output(g.concat(*[news[n] for n, _ in spec if n != "Wi"]), "n_spec", [sum(n for _, n in spec), K])
+    # blocks of rows updated together are listed under their first part; the others are in them
+    news = dict(xprev=ref, Xr=nXr, Xi=nXi, X2h=nX2h, Wr=uW, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
+                Sey_r=nS4, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nP2,
+                **({"Rprev_dt": Rdt, "farc": nfarc} if c["leak_min_dt"] else {}))
+    in_block = {"Wi", "Sey_i", "See_s", "Syy_s", "Pyy"}
+    g.output(g.concat(*[news[n] for n, _ in spec if n not in in_block]), "n_spec", [sum(n for _, n in spec), K])
     g.output(g.concat(*[news[n] for n, _ in time]), "n_time", [len(time), R])
     init = {name: 0.0 for name, _ in spec + time}
     # prior on the echo path: full uncertainty over the first psi_flat partitions (bulk delay + direct

@@ -86,6 +86,8 @@ class G:
     def abs2(self, re, im): return self.add(self.sq(re), self.sq(im))
     def concat(self, *xs, axis=0): return self.op("Concat", *xs, axis=axis)
     def sum0(self, x, keep=0): return self.op("ReduceSum", x, self.const(np.array([0], np.int64)), keepdims=keep)
+    def sum_axis(self, x, axis, keep=0): return self.op("ReduceSum", x, self.const(np.array([axis], np.int64)), keepdims=keep)
+    def reshape(self, x, dims): return self.op("Reshape", x, self.const(np.array(dims, np.int64)))
     def sumall(self, x): return self.op("ReduceSum", x, keepdims=0)
     def where(self, c, a, b): return self.op("Where", c, a, b)
     def gt(self, a, b): return self.op("Greater", a, b)
