@@ -120,17 +120,17 @@ def build():
     # want that share (see below). Rows that the graph updates together are neighbours, so that
     # they are one piece of the Split and one block of the output Concat: See_s, Syy_s after the
     # cross-spectrum (the order of the stacked spectra below), Pey next to Pyy.
-    spec = [("Xr", P), ("Xi", P), ("X2h", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1),
+    spec = [("Ah", 2), ("Xr", P), ("Xi", P), ("X2h", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1),
             ("Sey_i", 1), ("See_s", 1), ("Syy_s", 1), ("Rprev", 1), ("N", 1), ("GS", 1), ("dtc", 1), ("Pey", 1),
             ("Pyy", 1)] + ([("Rprev_dt", 1), ("farc", 1)] if c["leak_min_dt"] else [])
-    time = [("xprev", 1), ("eprev", 1), ("yprev", 1), ("olap", 1)]         # rows of R samples
+    time = [("eprev", 1), ("yprev", 1), ("olap", 1)]                      # rows of R samples
     s_spec = g.input("s_spec", [sum(n for _, n in spec), K])
     s_time = g.input("s_time", [len(time), R])
     # pieces as the graph uses them: the oldest partition of X, X2h split off (the shift drops it),
     # Wr and Wi together, the four smoothed spectra together, Pey and Pyy together
-    Xr_keep, _, Xi_keep, _, X2_keep, _, W, Psi, PhiS, S4, Rprev, Nn, GS, dtc, P2, *dt_rows = \
-        g.split(s_spec, [P - 1, 1, P - 1, 1, P - 1, 1, 2 * P, P, 1, 4, 1, 1, 1, 1, 2] + [1] * (len(spec) - 17))
-    xprev, eprev, yprev, olap = g.split(s_time, [1] * len(time))
+    Ah, Xr_keep, _, Xi_keep, _, X2_keep, _, W, Psi, PhiS, S4, Rprev, Nn, GS, dtc, P2, *dt_rows = \
+        g.split(s_spec, [2, P - 1, 1, P - 1, 1, P - 1, 1, 2 * P, P, 1, 4, 1, 1, 1, 1, 2] + [1] * (len(spec) - 18))
+    eyprev, olap = g.split(s_time, [2, 1])                             # [eprev; yprev], olap
     shape = g.reshape
 
     # ---- stage 1: partitioned-block frequency-domain Kalman filter ----------------------------
@@ -138,28 +138,44 @@ def build():
     # over partitions broadcast one [P,K] part of X over both parts of W or of E, so no negated or
     # swapped copy of X is ever built:
     #   sum_p X W:   Xr*[Wr;Wi] and Xi*[Wr;Wi], summed over p, give the four real sums
-    #                (XrWr, XrWi, XiWr, XiWi); the IDFT matrix combines them (below)
+    #                (XrWr, XrWi, XiWr, XiWi); a [2,4] product combines them (below)
     #   conj(X) E:   Xr*[Er;Ei] + Xi*[Ei;-Er] = [XrEr + XiEi; XrEi - XiEr]
     # (Only broadcasts, sums over one axis and products: the shapes onnxruntime has fast kernels for.)
-    xf = g.concat(xprev, ref, axis=1)                                   # [1,M]
-    X0 = g.mm(xf, g.const(f32(np.hstack([C, S]))))                      # [1,2K]
-    X0r, X0i = g.split(X0, [K, K], axis=1)
+    # Every DFT and IDFT here is a MatMul with a [R,2K] or [2K,R] matrix, and a 1-row MatMul costs
+    # about what streaming its weights costs. With M = 2R, C[n+R,k] = (-1)^k C[n,k] (and S, IC, IS
+    # alike), so the second half of any frame is transformed with the first half's matrix and a
+    # sign per bin: DFT([a, b]) = a @ CS + (b @ CS) * sgn, and the last R samples of an IDFT are
+    # (Z * sgn) @ ICS. So one DFT matrix CS and one IDFT matrix ICS (206 KB each) serve all five
+    # products, and the rows that are ready at the same time share one product.
+    CS = g.const(f32(np.hstack([C[:R], S[:R]])))                       # [R,2K]: DFT of [x, 0]
+    ICS = g.const(f32(np.vstack([IC[:, :R], IS[:, :R]])))               # [2K,R]: first R samples of the IDFT
+    sgn = g.const(f32((-1.0) ** np.arange(K))[None, :])                 # [1,K]
+    sgn2 = g.const(f32(np.tile((-1.0) ** np.arange(K), 2))[None, :])    # [1,2K]
+    # X0 = DFT of [previous ref, ref]; Ah = the previous ref's half (ref @ CS of the last hop), [2,K]
+    A = shape(g.mm(ref, CS), [2, K])
+    X0 = g.add(Ah, g.mul(A, sgn))                                       # [X0r; X0i]
+    X0r, X0i = g.split(X0, [1, 1])
     nXr = g.concat(X0r, Xr_keep)                                        # newest partition first, [P,K]
     nXi = g.concat(X0i, Xi_keep)
     W3 = shape(W, [2, P, K])
     sums = g.concat(g.sum_axis(g.mul(nXr, W3), 1), g.sum_axis(g.mul(nXi, W3), 1))  # [4,K]: XrWr XrWi XiWr XiWi
-    # overlap-save: the last R samples of the circular convolution are the linear ones. With
-    # Y = sum_p X W = (XrWr - XiWi) + i (XrWi + XiWr): y = Re(Y) IC + Im(Y) IS, so the four sums take
-    # the rows IC, IS, IS, -IC
-    ICR, ISR = IC[:, R:], IS[:, R:]
-    yhat = g.mm(shape(sums, [1, 4 * K]), g.const(f32(np.vstack([ICR, ISR, ISR, -ICR]))))  # [1,R]
+    # Y = sum_p X W = (XrWr - XiWi) + i (XrWi + XiWr)
+    Y = g.mm(g.const(f32([[1, 0, 0, -1], [0, 1, 1, 0]])), sums)        # [Yr; Yi]
+    # overlap-save: the last R samples of the circular convolution are the linear ones
+    yhat = g.mm(shape(g.mul(Y, sgn), [1, 2 * K]), ICS)                  # [1,R]
     e = g.sub(mic, yhat)
-    # DFT of [0, e], with the swapped copy conj(X) E needs: [Er, Ei, Ei, -Er] from one product
-    CR, SR = C[R:], S[R:]
-    E2, E2s = g.split(shape(g.mm(e, g.const(f32(np.hstack([CR, SR, SR, -CR])))), [4, 1, K]), [2, 2])  # [2,1,K] each
+    # One product for the DFTs that need e: the error's DFT E (of [0, e]) and the suppressor's STFTs
+    # of the sqrt-Hann-windowed frames [eprev e] and [yprev yhat] (windowed in time, not in the matrix)
+    win_a, win_b = f32(win[:R])[None, :], f32(win[R:])[None, :]
+    rows = g.concat(g.mul(eyprev, g.const(win_a)), g.mul(g.concat(e, yhat), g.const(win_b)), e)  # [5,R]
+    Z_a, Z_b = g.split(g.mm(rows, CS), [2, 3])
+    EY_b, E = g.split(g.mul(Z_b, sgn2), [2, 1])
+    EY = g.add(Z_a, EY_b)                                               # [2,2K]: rows e, y; re | im
+    # [Er; Ei] and the swapped copy conj(X) E needs, [Ei; -Er]
+    E2, E2s = g.split(shape(g.mm(g.const(f32([[1, 0], [0, 1], [0, 1], [-1, 0]])), shape(E, [2, K])), [4, 1, K]), [2, 2])
 
     abs2_stacked = lambda z: g.op("ReduceSumSquare", z, axes=[0], keepdims=0)  # [2,n,K] -> |z|^2, [n,K]
-    nX2h = g.concat(g.scale(abs2_stacked(shape(X0, [2, 1, K])), R / M), X2_keep)  # (R/M)|X|^2, [P,K]
+    nX2h = g.concat(g.scale(g.op("ReduceSumSquare", X0, axes=[0], keepdims=1), R / M), X2_keep)  # (R/M)|X|^2, [P,K]
     # observation noise = error power minus what the filter's own uncertainty explains (R/M of it
     # lands in the R error samples): near-end speech + noise, not unconverged echo. So the step is
     # large while only echo is there (fast convergence) and small in double talk (robust filter).
@@ -172,22 +188,10 @@ def build():
     # W += gain * conj(X) * E
     XE = g.add(g.mul(nXr, E2), g.mul(nXi, E2s))                         # [2,P,K]
     uW = shape(g.add(W3, g.mul(gain, XE)), [2 * P, K])
-    # gradient constraint on NC partitions: impulse response beyond R taps is circular garbage
-    # (IDFT to the first R taps, then DFT: two [.,R] products, half the work of the [2K,2K] projection)
-    sel = shape(g.op("GatherND", uW, cidx), [NC, 2 * K])                # [NC, re|im]
-    taps = g.mm(sel, g.const(f32(np.vstack([IC[:, :R], IS[:, :R]]))))  # [NC,R]
-    proj = g.mm(taps, g.const(f32(np.hstack([C[:R], S[:R]]))))         # [NC,2K]
-    uW = g.op("ScatterND", uW, cidx, shape(proj, [NC, 2, K]))           # [2P,K]: Wr rows, Wi rows
-    # covariance update, then the prediction step for the next hop:
-    # Psi (1 - mu (R/M) Psi |X|^2 / D) = Psi - gain PXh
-    uPsi = g.sub(Psi, g.mul(gain, PXh))
-    uPsi = g.add(uPsi, g.add(g.scale(g.add(*g.split(g.sq(uW), [P, P])), 1 - c["a2"]), g.f(c["q0"])))
+    # the gradient constraint (below) waits for the suppressor: its IDFT shares the output's product
     # (the filter itself is not shrunk by A: a leak of W biases it low; only its uncertainty grows)
 
     # ---- stage 2: residual echo + noise suppressor -------------------------------------------
-    Cw = np.hstack([C, S]) * win[:, None]
-    # one matmul for both STFTs: rows [eprev e] and [yprev yhat]
-    EY = g.mm(g.concat(g.concat(eprev, e, axis=1), g.concat(yprev, yhat, axis=1)), g.const(f32(Cw)))  # [2,2K]
     # the spectra of this hop as one [4,K] stack, in the state's order: [Re(E conj Y), Im(E conj Y),
     # |E|^2, |Y|^2]. All 16 products of (eR, eI, yR, yI) per bin (one broadcast Mul), then one small
     # matrix adds up the right pairs (coefficients +-1: the same two-term sums as written out)
@@ -264,11 +268,22 @@ def build():
     gmin = g.mini(g.maxi(g.f(c["gmin_echo"]), g.scale(g.sqrt(g.div(nN, g.add(See, eps))), c["gmin_noise"])), g.f(1.0))
     gain2 = g.maxi(gw, gmin)
     nGS = g.mul(g.sq(gain2), See)
-    ICw = np.vstack([IC, IS]) * win[None, :]
+    # output: IDFT of the gained error spectrum, sqrt-Hann windowed, overlap-added; its two halves
+    # ride in the constraint's IDFT product (the second half with the sign trick)
     Ee = shape(g.split(EY, [1, 1])[0], [2, K])                          # [eR; eI]
-    yt = g.mm(shape(g.mul(Ee, gain2), [1, 2 * K]), g.const(f32(ICw)))  # [1,M]
-    yt0, nolap = g.split(yt, [R, R], axis=1)
-    out = g.add(olap, yt0)
+    Ge = shape(g.mul(Ee, gain2), [1, 2 * K])
+    # gradient constraint on NC partitions: impulse response beyond R taps is circular garbage
+    # (IDFT to the first R taps, then DFT: two [.,R] products, half the work of the [2K,2K] projection)
+    sel = shape(g.op("GatherND", uW, cidx), [NC, 2 * K])                # [NC, re|im]
+    taps, yt_a, yt_b = g.split(g.mm(g.concat(sel, Ge, g.mul(Ge, sgn2)), ICS), [NC, 1, 1])  # [NC,R], [1,R] x2
+    proj = g.mm(taps, CS)                                               # [NC,2K]
+    uW = g.op("ScatterND", uW, cidx, shape(proj, [NC, 2, K]))           # [2P,K]: Wr rows, Wi rows
+    out = g.add(olap, g.mul(yt_a, g.const(win_a)))
+    nolap = g.mul(yt_b, g.const(win_b))
+    # covariance update, then the prediction step for the next hop:
+    # Psi (1 - mu (R/M) Psi |X|^2 / D) = Psi - gain PXh
+    uPsi = g.sub(Psi, g.mul(gain, PXh))
+    uPsi = g.add(uPsi, g.add(g.scale(g.add(*g.split(g.sq(uW), [P, P])), 1 - c["a2"]), g.f(c["q0"])))
     # per-hop figures for the pipeline: [sum mic^2, sum e^2, sum echo-estimate^2, sum residual echo PSD
     # (times the over-estimation in force; the double-talk detector's own one when it is on), sum noise PSD,
     # double talk]
@@ -291,7 +306,7 @@ def build():
     g.output(info, "info", [6])
     g.output(feat, "feat", [4, NB])
     # blocks of rows updated together are listed under their first part; the others are in them
-    news = dict(xprev=ref, Xr=nXr, Xi=nXi, X2h=nX2h, Wr=uW, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
+    news = dict(Ah=A, Xr=nXr, Xi=nXi, X2h=nX2h, Wr=uW, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
                 Sey_r=nS4, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nP2,
                 **({"Rprev_dt": Rdt, "farc": nfarc} if c["leak_min_dt"] else {}))
     in_block = {"Wi", "Sey_i", "See_s", "Syy_s", "Pyy"}
