@@ -16,8 +16,8 @@ end plays; judged against its own residual estimate with a lower distortion floo
 lowers the echo over-estimation so the customer's speech survives; a Wiener gain with
 decision-directed SNR and floors (deep for echo, shallow for noise) gives the output.
 
-All state is passed in and out as two packed tensors (inputs s_spec, s_time; outputs n_spec, n_time of
-the same shapes); aec.json lists their parts (rows) with initial values. The graph is shaped for
+All state is passed in and out as one packed tensor (input s_spec, output n_spec of the same shape);
+aec.json lists its parts (rows) with initial values. The graph is shaped for
 onnxruntime's per-call costs (few inputs/outputs, few nodes); the math is what the docstrings say.
 Deterministic: same constants, same bytes.
 
@@ -123,14 +123,15 @@ def build():
     spec = [("Ah", 2), ("Xr", P), ("Xi", P), ("X2h", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1),
             ("Sey_i", 1), ("See_s", 1), ("Syy_s", 1), ("Rprev", 1), ("N", 1), ("GS", 1), ("dtc", 1), ("Pey", 1),
             ("Pyy", 1)] + ([("Rprev_dt", 1), ("farc", 1)] if c["leak_min_dt"] else [])
-    time = [("eprev", 1), ("yprev", 1), ("olap", 1)]                      # rows of R samples
-    s_spec = g.input("s_spec", [sum(n for _, n in spec), K])
-    s_time = g.input("s_time", [len(time), R])
+    # the time-domain state: rows of R samples, stored in the first R columns of K-wide rows (one
+    # packed tensor: each tensor bound to a run costs more than the two nodes that pad and cut it)
+    time = [("eprev", 1), ("yprev", 1), ("olap", 1)]
+    s_spec = g.input("s_spec", [sum(n for _, n in spec + time), K])
     # pieces as the graph uses them: the oldest partition of X, X2h split off (the shift drops it),
     # Wr and Wi together, the four smoothed spectra together, Pey and Pyy together
-    Ah, Xr_keep, _, Xi_keep, _, X2_keep, _, W, Psi, PhiS, S4, Rprev, Nn, GS, dtc, P2, *dt_rows = \
-        g.split(s_spec, [2, P - 1, 1, P - 1, 1, P - 1, 1, 2 * P, P, 1, 4, 1, 1, 1, 1, 2] + [1] * (len(spec) - 18))
-    eyprev, olap = g.split(s_time, [2, 1])                             # [eprev; yprev], olap
+    Ah, Xr_keep, _, Xi_keep, _, X2_keep, _, W, Psi, PhiS, S4, Rprev, Nn, GS, dtc, P2, *dt_rows, T3 = \
+        g.split(s_spec, [2, P - 1, 1, P - 1, 1, P - 1, 1, 2 * P, P, 1, 4, 1, 1, 1, 1, 2] + [1] * (len(spec) - 18) + [3])
+    eyprev, olap = g.split(g.slice(T3, 0, R, axis=1), [2, 1])           # [eprev; yprev], olap
     shape = g.reshape
 
     # ---- stage 1: partitioned-block frequency-domain Kalman filter ----------------------------
@@ -167,7 +168,8 @@ def build():
     # One product for the DFTs that need e: the error's DFT E (of [0, e]) and the suppressor's STFTs
     # of the sqrt-Hann-windowed frames [eprev e] and [yprev yhat] (windowed in time, not in the matrix)
     win_a, win_b = f32(win[:R])[None, :], f32(win[R:])[None, :]
-    rows = g.concat(g.mul(eyprev, g.const(win_a)), g.mul(g.concat(e, yhat), g.const(win_b)), e)  # [5,R]
+    ey = g.concat(e, yhat)                                              # [2,R]
+    rows = g.concat(g.mul(eyprev, g.const(win_a)), g.mul(ey, g.const(win_b)), e)  # [5,R]
     Z_a, Z_b = g.split(g.mm(rows, CS), [2, 3])
     EY_b, E = g.split(g.mul(Z_b, sgn2), [2, 1])
     EY = g.add(Z_a, EY_b)                                               # [2,2K]: rows e, y; re | im
@@ -288,7 +290,7 @@ def build():
     # (times the over-estimation in force; the double-talk detector's own one when it is on), sum noise PSD,
     # double talk]
     info = g.concat(
-        g.op("ReduceSumSquare", g.concat(mic, e, yhat), axes=[1], keepdims=0),
+        g.op("ReduceSumSquare", g.concat(mic, ey), axes=[1], keepdims=0),
         g.op("ReduceSum", g.concat(g.mul(Rdt, over) if c["leak_min_dt"] else Rres, nN), g.const(np.array([1], np.int64)), keepdims=0),
         g.op("ReduceMax", g.cast_f(dt), axes=[1], keepdims=0))
 
@@ -306,20 +308,20 @@ def build():
     g.output(info, "info", [6])
     g.output(feat, "feat", [4, NB])
     # blocks of rows updated together are listed under their first part; the others are in them
-    news = dict(Ah=A, Xr=nXr, Xi=nXi, X2h=nX2h, Wr=uW, Psi=uPsi, PhiS=nPhiS, eprev=e, yprev=yhat, olap=nolap,
+    news = dict(Ah=A, Xr=nXr, Xi=nXi, X2h=nX2h, Wr=uW, Psi=uPsi, PhiS=nPhiS,
                 Sey_r=nS4, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nP2,
                 **({"Rprev_dt": Rdt, "farc": nfarc} if c["leak_min_dt"] else {}))
     in_block = {"Wi", "Sey_i", "See_s", "Syy_s", "Pyy"}
-    g.output(g.concat(*[news[n] for n, _ in spec if n not in in_block]), "n_spec", [sum(n for _, n in spec), K])
-    g.output(g.concat(*[news[n] for n, _ in time]), "n_time", [len(time), R])
+    time_rows = g.op("Pad", g.concat(ey, nolap), g.const(np.array([0, 0, 0, K - R], np.int64)))  # [e; yhat; olap], [3,K]
+    g.output(g.concat(*[news[n] for n, _ in spec if n not in in_block], time_rows), "n_spec", [sum(n for _, n in spec + time), K])
     init = {name: 0.0 for name, _ in spec + time}
     # prior on the echo path: full uncertainty over the first psi_flat partitions (bulk delay + direct
     # path + early reflections), then decaying like a room's tail; one value per partition (row)
     init["Psi"] = [round(float(c["psi0"] * 10 ** (-max(0, p - c["psi_flat"]) * c["psi_decay_db"] / 10)), 9) for p in range(P)]
     init["N"] = 1.0  # high: the minimum tracker falls to the real floor at once
     meta = dict(rate=16000, hop=R, dft=M, bins=K, partitions=P, constrainPerHop=NC, config=c,
-                state=[dict(name="spec", shape=[sum(n for _, n in spec), K], parts=[dict(name=n, rows=r, init=init[n]) for n, r in spec]),
-                       dict(name="time", shape=[len(time), R], parts=[dict(name=n, rows=r, init=init[n]) for n, r in time])],
+                state=[dict(name="spec", shape=[sum(n for _, n in spec + time), K],
+                            parts=[dict(name=n, rows=r, init=init[n]) for n, r in spec + time])],
                 frame=2 * R + ne_in, outputs=dict(out=[1, R], feat=[4, NB], info=["mic_energy", "error_energy", "echo_est_energy", "residual_echo_psd",
                                                 "noise_psd", "double_talk"]))
     return g.model("voiceterm echo canceller: partitioned-block frequency-domain Kalman filter + residual "
