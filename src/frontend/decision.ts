@@ -99,6 +99,17 @@ export interface DecisionConfig {
    * burst of the distorted echo) does not throw away the hops before it.
    */
   nearEndWindow: number;
+  /**
+   * The detector's evidence summed over hops (a CUSUM of its log-odds): each hop adds
+   * logit(p) - logit(nearEndEvidenceProb) (p clipped to 0.01..0.99), the sum never falls below 0, and
+   * reaching nearEndEvidence starts speech if Silero also reached nearEndEvidenceVadProb in one of its
+   * last three chunks (~100 ms). A customer far under a distorted echo holds the detector at
+   * 0.7-0.95 with dips for 200-300 ms: never 6 sure hops in a row, but clear evidence in sum; a burst
+   * of residual echo lifts it for a few hops only. 0 turns the rule off.
+   */
+  nearEndEvidence: number;
+  nearEndEvidenceProb: number;
+  nearEndEvidenceVadProb: number;
   /** While speaking, a chunk whose detector probability reached this is not silence. */
   nearEndHoldProb: number;
   /**
@@ -145,6 +156,9 @@ export const defaultDecisionConfig: DecisionConfig = {
   nearEndProb: 0.95,
   nearEndHops: 6,
   nearEndWindow: 6,
+  nearEndEvidence: 20,
+  nearEndEvidenceProb: 0.62,
+  nearEndEvidenceVadProb: 0.4,
   nearEndHoldProb: 0.5,
   nearEndVetoProb: 0.5,
   offThreshold: 0.3,
@@ -174,7 +188,20 @@ export interface DecisionInput {
 export type DecisionEvent = 'speech_start' | 'speech_end' | undefined;
 
 /** Which rule started the current speech (for logs, `voiceterm frontend --events` and tuning). */
-export type StartReason = 'vad' | 'warmup' | 'level' | 'sustained' | 'double-talk' | 'peek' | 'near-end';
+export type StartReason =
+  | 'vad'
+  | 'warmup'
+  | 'level'
+  | 'sustained'
+  | 'double-talk'
+  | 'peek'
+  | 'near-end'
+  | 'near-end-sum';
+
+/** The evidence rule clips the detector's probability to 1 - this..this: one overconfident hop
+ * (logit 9 at 0.9999) must not count as two seconds of evidence. */
+const EVIDENCE_CLIP = 0.99;
+const logit = (p: number): number => Math.log(p / (1 - p));
 
 export class BargeInDecision {
   active = false;
@@ -190,8 +217,17 @@ export class BargeInDecision {
   private nearBits = 0;
   /** Chunks of far-end audio since reset (saturates): the canceller's warm-up clock. */
   private farChunks = 0;
+  /** The detector's summed evidence (nearEndEvidence). */
+  private nearSum = 0;
+  /** logit(nearEndEvidenceProb): what each hop's log-odds are measured against. */
+  private readonly evidenceBias: number;
+  /** Silero's last three chunk probabilities (the evidence rule's VAD support). */
+  private readonly recentSpeech = new Float64Array(3);
+  private recentAt = 0;
 
-  constructor(readonly config: DecisionConfig = defaultDecisionConfig) {}
+  constructor(readonly config: DecisionConfig = defaultDecisionConfig) {
+    this.evidenceBias = logit(config.nearEndEvidenceProb);
+  }
 
   reset(): void {
     this.active = false;
@@ -202,6 +238,9 @@ export class BargeInDecision {
     this.sustainedBacked = false;
     this.nearBits = 0;
     this.farChunks = 0;
+    this.nearSum = 0;
+    this.recentSpeech.fill(0);
+    this.recentAt = 0;
   }
 
   /** Whether the canceller has had enough of the agent's voice to trust its estimates. */
@@ -320,26 +359,36 @@ export class BargeInDecision {
 
   /**
    * One hop of the near-end detector (the pipeline calls it per 10 ms while the far end plays):
-   * starts speech after nearEndHops of the last nearEndWindow hops at nearEndProb or more, after the canceller's
-   * warm-up (its figures are the detector's input). Moves no chunk counter.
+   * starts speech after nearEndHops of the last nearEndWindow hops at nearEndProb or more, or when its
+   * summed evidence reaches nearEndEvidence with some support from Silero (see the config), after the
+   * canceller's warm-up (its figures are the detector's input). Moves no chunk counter.
    */
   nearEndHop(prob: number, farEndActive: boolean): DecisionEvent {
     const c = this.config;
-    if (this.active || !farEndActive) {
+    // The warm-up clock only: the ERLE estimate is no guide in a noisy room where the echo is
+    // not much louder than the background (it stays under convergedErleDb, the canceller is fine).
+    if (this.active || !farEndActive || this.farChunks < c.warmupFarChunks) {
       this.nearBits = 0;
+      this.nearSum = 0;
       return undefined;
     }
     this.nearBits = ((this.nearBits << 1) | (prob >= c.nearEndProb ? 1 : 0)) & ((1 << c.nearEndWindow) - 1);
-    // The warm-up clock only: the ERLE estimate is no guide in a noisy room where the echo is
-    // not much louder than the background (it stays under convergedErleDb, the canceller is fine).
-    if (popcount(this.nearBits) < c.nearEndHops || this.farChunks < c.warmupFarChunks) return undefined;
-    return this.start('near-end');
+    if (popcount(this.nearBits) >= c.nearEndHops) return this.start('near-end');
+    if (c.nearEndEvidence <= 0) return undefined;
+    const p = Math.min(EVIDENCE_CLIP, Math.max(1 - EVIDENCE_CLIP, prob));
+    this.nearSum = Math.max(0, this.nearSum + logit(p) - this.evidenceBias);
+    const r = this.recentSpeech; // (indexed, not destructured: no iterator per hop)
+    if (this.nearSum >= c.nearEndEvidence && Math.max(r[0], r[1], r[2]) >= c.nearEndEvidenceVadProb) {
+      return this.start('near-end-sum');
+    }
+    return undefined;
   }
 
   private start(reason: StartReason): DecisionEvent {
     this.active = true;
     this.startReason = reason;
     this.nearBits = 0;
+    this.nearSum = 0;
     this.silent = 0;
     this.qualifying = 0;
     this.strongRun = 0;
@@ -352,6 +401,8 @@ export class BargeInDecision {
   update(x: DecisionInput): DecisionEvent {
     const c = this.config;
     if (x.farEndActive && this.farChunks < c.warmupFarChunks) this.farChunks++;
+    this.recentSpeech[this.recentAt] = x.speechProb;
+    this.recentAt = (this.recentAt + 1) % this.recentSpeech.length;
     if (!this.active) {
       this.qualifying = this.qualifies(x) ? this.qualifying + 1 : 0;
       this.strongRun = this.strongEvidence(x) ? this.strongRun + 1 : 0;

@@ -231,6 +231,47 @@ describe('barge-in decision', () => {
       expect(e.nearEndHop(p, true)).toBeUndefined();
   });
 
+  it('the near-end detector also starts speech on summed evidence, with some support from Silero', () => {
+    // a customer far under a distorted echo: the detector at 0.6-0.92 with dips, never 6 sure hops
+    const onset = [0.85, 0.9, 0.7, 0.92, 0.88, 0.6];
+    const supported = { ...echoing, speechProb: 0.5 }; // Silero unsure: no Silero rule starts on it
+    const d = converged(new BargeInDecision());
+    expect(d.update(supported)).toBeUndefined();
+    let startedAt = -1;
+    for (let i = 0; i < 60 && startedAt < 0; i++) {
+      if (d.nearEndHop(onset[i % onset.length], true) === 'speech_start') startedAt = i;
+    }
+    // each hop adds logit(p) - logit(0.62): ~6.7 per 6 hops, so 20 takes about 18 hops (180 ms)
+    expect(startedAt).toBeGreaterThanOrEqual(12);
+    expect(startedAt).toBeLessThanOrEqual(24);
+    expect(d.startReason).toBe('near-end-sum');
+    // the same detector without Silero's support in the last three chunks: no start
+    const e = converged(new BargeInDecision());
+    for (let i = 0; i < 60; i++) expect(e.nearEndHop(onset[i % onset.length], true)).toBeUndefined();
+    // Silero's support must be recent: one supported chunk, then three unsure ones, is forgotten
+    const f = converged(new BargeInDecision());
+    f.update(supported);
+    for (let i = 0; i < 3; i++) f.update({ ...echoing, speechProb: 0.1 });
+    for (let i = 0; i < 60; i++) expect(f.nearEndHop(onset[i % onset.length], true)).toBeUndefined();
+    // and nearEndEvidence 0 turns the rule off
+    const g = converged(new BargeInDecision({ ...defaultDecisionConfig, nearEndEvidence: 0 }));
+    g.update(supported);
+    for (let i = 0; i < 60; i++) expect(g.nearEndHop(onset[i % onset.length], true)).toBeUndefined();
+  });
+
+  it('summed evidence forgets short bursts: residual echo that lifts the detector for a few hops', () => {
+    const d = converged(new BargeInDecision());
+    d.update({ ...echoing, speechProb: 0.9, outDb: -60 }); // Silero fooled too, below the noise margin
+    // 4 hops at 0.99 (clipped: 4 x 4.1 = 16.4 < 20), then the detector falls back: never a start
+    const burst = [0.99, 0.99, 0.99, 0.99, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1];
+    for (let i = 0; i < 10 * burst.length; i++)
+      expect(d.nearEndHop(burst[i % burst.length], true)).toBeUndefined();
+    // one overconfident hop counts as a sure one, not as many
+    const e = converged(new BargeInDecision());
+    e.update({ ...echoing, speechProb: 0.9, outDb: -60 });
+    for (const p of [0.999999, 0.999999, 0.1, 0.1, 0.1, 0.1]) expect(e.nearEndHop(p, true)).toBeUndefined();
+  });
+
   it('the near-end detector keeps speech going while Silero scores the customer low', () => {
     const d = converged(new BargeInDecision());
     expect(d.update({ ...echoing, speechProb: 0.9, outDb: -27 })).toBe('speech_start');
@@ -325,5 +366,13 @@ describe('frontend config section', () => {
       /nearEndWindow must be at least nearEndHops/,
     );
     expect(() => frontendSchema.parse({ decision: { nearEndProb: 0.2 } })).toThrow();
+    // the evidence rule's settings: in range, and a bad one is named
+    expect(frontendSchema.parse({ decision: { nearEndEvidence: 0 } }).decision.nearEndEvidence).toBe(0);
+    expect(() => frontendSchema.parse({ decision: { nearEndEvidenceProb: 0.3 } })).toThrow(
+      /nearEndEvidenceProb/,
+    );
+    expect(() => frontendSchema.parse({ decision: { nearEndEvidenceVadProb: 1.5 } })).toThrow(
+      /nearEndEvidenceVadProb/,
+    );
   });
 });

@@ -39,6 +39,11 @@ export const frontendSchema = restart(
           nearEndHops: z.number().int().min(1).max(30).default(d.nearEndHops),
           /** ...within the last this many hops (= nearEndHops: in a row). */
           nearEndWindow: z.number().int().min(1).max(30).default(d.nearEndWindow),
+          /** The detector's summed evidence (log-odds over nearEndEvidenceProb per hop) that starts speech
+           * with Silero at nearEndEvidenceVadProb in its last ~100 ms (0: rule off). */
+          nearEndEvidence: z.number().min(0).max(200).default(d.nearEndEvidence),
+          nearEndEvidenceProb: z.number().min(0.5).max(0.98).default(d.nearEndEvidenceProb),
+          nearEndEvidenceVadProb: z.number().min(0).max(1).default(d.nearEndEvidenceVadProb),
           /** Silero's starts while the agent plays need the detector at this in the chunk (0: no veto). */
           nearEndVetoProb: z.number().min(0).max(1).default(d.nearEndVetoProb),
         })
