@@ -115,22 +115,22 @@ def build():
     cidx = g.input("cidx", [NC, 2, 1], onnx.TensorProto.INT64)
     mic, ref, *ne = g.split(frame, [R, R] + [1] * ne_in, axis=1)
     # spectral state: rows of K bins; scalars are rows too (one value repeated over the bins).
-    # X2h = (R/M)|X|^2 per partition is kept (shifted with X) rather than recomputed for all P each
-    # hop; it is kept pre-scaled by R/M (= 1/2, exact in floating point) because both of its uses
-    # want that share (see below). Rows that the graph updates together are neighbours, so that
+    # |X|^2 is recomputed from X each hop rather than kept: every state byte is copied out of the
+    # run (onnxruntime-node copies each output into a fresh buffer), and those 32 rows cost more
+    # than two products and a sum. Rows that the graph updates together are neighbours, so that
     # they are one piece of the Split and one block of the output Concat: See_s, Syy_s after the
     # cross-spectrum (the order of the stacked spectra below), Pey next to Pyy.
-    spec = [("Ah", 2), ("Xr", P), ("Xi", P), ("X2h", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1),
+    spec = [("Ah", 2), ("Xr", P), ("Xi", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1),
             ("Sey_i", 1), ("See_s", 1), ("Syy_s", 1), ("Rprev", 1), ("N", 1), ("GS", 1), ("dtc", 1), ("Pey", 1),
             ("Pyy", 1)] + ([("Rprev_dt", 1), ("farc", 1)] if c["leak_min_dt"] else [])
     # the time-domain state: rows of R samples, stored in the first R columns of K-wide rows (one
     # packed tensor: each tensor bound to a run costs more than the two nodes that pad and cut it)
     time = [("eprev", 1), ("yprev", 1), ("olap", 1)]
     s_spec = g.input("s_spec", [sum(n for _, n in spec + time), K])
-    # pieces as the graph uses them: the oldest partition of X, X2h split off (the shift drops it),
+    # pieces as the graph uses them: the oldest partition of X split off (the shift drops it),
     # Wr and Wi together, the four smoothed spectra together, Pey and Pyy together
-    Ah, Xr_keep, _, Xi_keep, _, X2_keep, _, W, Psi, PhiS, S4, Rprev, Nn, GS, dtc, P2, *dt_rows, T3 = \
-        g.split(s_spec, [2, P - 1, 1, P - 1, 1, P - 1, 1, 2 * P, P, 1, 4, 1, 1, 1, 1, 2] + [1] * (len(spec) - 18) + [3])
+    Ah, Xr_keep, _, Xi_keep, _, W, Psi, PhiS, S4, Rprev, Nn, GS, dtc, P2, *dt_rows, T3 = \
+        g.split(s_spec, [2, P - 1, 1, P - 1, 1, 2 * P, P, 1, 4, 1, 1, 1, 1, 2] + [1] * (len(spec) - 17) + [3])
     eyprev, olap = g.split(g.slice(T3, 0, R, axis=1), [2, 1])           # [eprev; yprev], olap
     shape = g.reshape
 
@@ -178,19 +178,22 @@ def build():
     EY_b, E = g.split(g.mul(Z_b, sgn2), [2, 1])
     EY = g.add(Z_a, EY_b)                                               # [2,2K]: rows e, y; re | im
     # [Er; Ei] and the swapped copy conj(X) E needs, [Ei; -Er]
-    E2, E2s = g.split(shape(g.mm(g.const(f32([[1, 0], [0, 1], [0, 1], [-1, 0]])), shape(E, [2, K])), [4, 1, K]), [2, 2])
+    # (times M/R = 2, exact: it meets the gain halved, see below)
+    Er_i = shape(E, [2, K])
+    E2, E2s = g.split(shape(g.mm(g.const(f32(np.array([[1, 0], [0, 1], [0, 1], [-1, 0]]) * M / R)), Er_i), [4, 1, K]), [2, 2])
 
-    abs2_stacked = lambda z: g.op("ReduceSumSquare", z, axes=[0], keepdims=0)  # [2,n,K] -> |z|^2, [n,K]
-    nX2h = g.concat(g.scale(g.op("ReduceSumSquare", X0, axes=[0], keepdims=1), R / M), X2_keep)  # (R/M)|X|^2, [P,K]
+    X2 = g.add(g.sq(nXr), g.sq(nXi))                                    # |X|^2, [P,K]
     # observation noise = error power minus what the filter's own uncertainty explains (R/M of it
     # lands in the R error samples): near-end speech + noise, not unconverged echo. So the step is
     # large while only echo is there (fast convergence) and small in double talk (robust filter).
-    PXh = g.mul(Psi, nX2h)                                              # (R/M) Psi |X|^2
-    XPsih = g.mm(g.const(f32(ones[None, :])), PXh)                      # (R/M) sum_p Psi |X|^2, [1,K]
-    obs = g.maxi(g.sub(abs2_stacked(E2), XPsih), g.f(c["phis_floor"]))
+    PX = g.mul(Psi, X2)
+    XPsi = g.mm(g.const(f32(ones[None, :])), PX)                        # sum_p Psi |X|^2, [1,K]
+    obs = g.maxi(g.sub(g.op("ReduceSumSquare", Er_i, axes=[0], keepdims=1), g.scale(XPsi, R / M)), g.f(c["phis_floor"]))
     nPhiS = g.smooth(PhiS, obs, c["beta"])
-    D = g.add(g.scale(XPsih, M / R), g.add(nPhiS, g.f(1e-10)))          # sum_p Psi |X|^2 + PhiS, [1,K]
-    gain = g.div(g.scale(Psi, c["mu"]), D)                               # [P,K]
+    D = g.add(XPsi, g.add(nPhiS, g.f(1e-10)))                           # [1,K]
+    # gain = mu Psi / D, kept as gain (R/M): the covariance update wants that share (below), and
+    # E above carries the M/R back for the filter update (powers of two: the same numbers)
+    gain = g.div(g.scale(Psi, c["mu"]), g.scale(D, M / R))              # [P,K]
     # W += gain * conj(X) * E
     XE = g.add(g.mul(nXr, E2), g.mul(nXi, E2s))                         # [2,P,K]
     uW = shape(g.add(W3, g.mul(gain, XE)), [2 * P, K])
@@ -276,20 +279,20 @@ def build():
     gain2 = g.maxi(gw, gmin)
     nGS = g.mul(g.sq(gain2), See)
     # output: IDFT of the gained error spectrum, sqrt-Hann windowed, overlap-added; its two halves
-    # ride in the constraint's IDFT product (the second half with the sign trick)
-    Ee = shape(g.split(EY, [1, 1])[0], [2, K])                          # [eR; eI]
-    Ge = shape(g.mul(Ee, gain2), [1, 2 * K])
+    # ride in the constraint's IDFT product (the second half with the sign trick). Both rows of EY
+    # are gained (cheaper than cutting out the error's row); the echo estimate's rows are not used.
+    GEY = g.mul(EY, g.concat(gain2, gain2, axis=1))                    # [2,2K]
     # gradient constraint on NC partitions: impulse response beyond R taps is circular garbage
     # (IDFT to the first R taps, then DFT: two [.,R] products, half the work of the [2K,2K] projection)
     sel = shape(g.op("GatherND", uW, cidx), [NC, 2 * K])                # [NC, re|im]
-    taps, yt_a, yt_b = g.split(g.mm(g.concat(sel, Ge, g.mul(Ge, sgn2)), ICS), [NC, 1, 1])  # [NC,R], [1,R] x2
+    taps, yt_a, _, yt_b, _ = g.split(g.mm(g.concat(sel, GEY, g.mul(GEY, sgn2)), ICS), [NC, 1, 1, 1, 1])  # [NC,R], [1,R] ..
     proj = g.mm(taps, CS)                                               # [NC,2K]
     uW = g.op("ScatterND", uW, cidx, shape(proj, [NC, 2, K]))           # [2P,K]: Wr rows, Wi rows
     out = g.add(olap, g.mul(yt_a, g.const(win_a)))
     nolap = g.mul(yt_b, g.const(win_b))
     # covariance update, then the prediction step for the next hop:
-    # Psi (1 - mu (R/M) Psi |X|^2 / D) = Psi - gain PXh
-    uPsi = g.sub(Psi, g.mul(gain, PXh))
+    # Psi (1 - mu (R/M) Psi |X|^2 / D) = Psi - gain (R/M) PX
+    uPsi = g.sub(Psi, g.mul(gain, PX))
     uPsi = g.add(uPsi, g.add(g.scale(g.add(*g.split(g.sq(uW), [P, P])), 1 - c["a2"]), g.f(c["q0"])))
     # per-hop figures for the pipeline: [sum mic^2, sum e^2, sum echo-estimate^2, sum residual echo PSD
     # (times the over-estimation in force; the double-talk detector's own one when it is on), sum noise PSD,
@@ -313,7 +316,7 @@ def build():
     g.output(info, "info", [6])
     g.output(feat, "feat", [4, NB])
     # blocks of rows updated together are listed under their first part; the others are in them
-    news = dict(Ah=A, Xr=nXr, Xi=nXi, X2h=nX2h, Wr=uW, Psi=uPsi, PhiS=nPhiS,
+    news = dict(Ah=A, Xr=nXr, Xi=nXi, Wr=uW, Psi=uPsi, PhiS=nPhiS,
                 Sey_r=nS4, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nP2,
                 **({"Rprev_dt": Rdt, "farc": nfarc} if c["leak_min_dt"] else {}))
     in_block = {"Wi", "Sey_i", "See_s", "Syy_s", "Pyy"}
