@@ -17,8 +17,10 @@ lowers the echo over-estimation so the customer's speech survives; a Wiener gain
 decision-directed SNR and floors (deep for echo, shallow for noise) gives the output.
 
 All state is passed in and out as one packed tensor (input s_spec, output n_spec of the same shape);
-aec.json lists its parts (rows) with initial values. The graph is shaped for
-onnxruntime's per-call costs (few inputs/outputs, few nodes); the math is what the docstrings say.
+aec.json lists its parts (rows) with initial values. The graph is shaped for onnxruntime's
+per-call costs: few tensors per run, few nodes, few state bytes (onnxruntime-node copies every output
+into a fresh buffer), and one DFT and one IDFT matrix for all transforms (a 1-row MatMul costs what
+streaming its weights costs); the math is what the docstrings say.
 Deterministic: same constants, same bytes.
 
 Run: /usr/bin/python3 models/gen/aec.py   (Debian python3-onnx, python3-numpy)
