@@ -16,6 +16,7 @@ import type { RealtimeProvider } from '../cloud/provider.js';
 import { resolveStateDir } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ModelFileError } from '../frontend/models.js';
+import { heapTrimHint } from '../frontend/ort.js';
 import type { FrontendPipeline } from '../frontend/pipeline.js';
 import type { FrontendProcessor } from '../frontend/types.js';
 import { Redactor } from '../observability/redaction.js';
@@ -123,6 +124,8 @@ export class ConversationComponent implements Component {
     if (!frontend) {
       this.ownedFrontend = await loadFrontend(cfg);
       frontend = this.ownedFrontend;
+      const hint = heapTrimHint(process.platform, process.env);
+      if (hint) ctx.logger.warn(hint);
     }
     const offline = ctx.lookup<OfflineLike>('offline');
     const stateDir = resolveStateDir(cfg.supervisor.stateDir, process.env);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadVerified, ModelFileError, readManifest } from '../../src/frontend/models.js';
 import { NearEndDetector } from '../../src/frontend/ned.js';
+import { heapTrimHint } from '../../src/frontend/ort.js';
 
 const models = join(import.meta.dirname, '../../models');
 const tmp = mkdtempSync(join(tmpdir(), 'vt-fe-models-'));
@@ -48,5 +49,22 @@ describe('model manifest', () => {
     expect(() => new NearEndDetector(tmp)).toThrow(/ned\.onnx is missing/);
     writeFileSync(join(tmp, 'ned.onnx'), 'not a model');
     expect(() => new NearEndDetector(tmp)).toThrow(/ned\.onnx is altered/);
+  });
+});
+
+describe('heap trim hint', () => {
+  it('warns on Linux when glibc would trim the heap every few hops, and only then', () => {
+    expect(heapTrimHint('linux', {})).toMatch(/MALLOC_TRIM_THRESHOLD_ is not set.*33554432/);
+    expect(heapTrimHint('linux', { MALLOC_TRIM_THRESHOLD_: '33554432' })).toBeUndefined();
+    expect(heapTrimHint('darwin', {})).toBeUndefined();
+  });
+  it('is what the systemd unit and npm start set', async () => {
+    const { readFileSync } = await import('node:fs');
+    const root = join(import.meta.dirname, '../..');
+    const unit = readFileSync(join(root, 'deploy/systemd/voiceterm.service'), 'utf8');
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(unit).toMatch(/^Environment=MALLOC_TRIM_THRESHOLD_=33554432$/m);
+    expect(pkg.scripts.start).toMatch(/^MALLOC_TRIM_THRESHOLD_=33554432 /);
+    expect(pkg.scripts.bench).toMatch(/MALLOC_TRIM_THRESHOLD_=33554432 node/);
   });
 });
