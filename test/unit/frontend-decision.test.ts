@@ -232,10 +232,12 @@ describe('barge-in decision', () => {
   });
 
   it('the near-end detector also starts speech on summed evidence, with some support from Silero', () => {
+    // (off by default; the settings the README measured)
+    const sum = { ...defaultDecisionConfig, nearEndEvidence: 20 };
     // a customer far under a distorted echo: the detector at 0.6-0.92 with dips, never 6 sure hops
     const onset = [0.85, 0.9, 0.7, 0.92, 0.88, 0.6];
     const supported = { ...echoing, speechProb: 0.5 }; // Silero unsure: no Silero rule starts on it
-    const d = converged(new BargeInDecision());
+    const d = converged(new BargeInDecision(sum));
     expect(d.update(supported)).toBeUndefined();
     let startedAt = -1;
     for (let i = 0; i < 60 && startedAt < 0; i++) {
@@ -246,28 +248,29 @@ describe('barge-in decision', () => {
     expect(startedAt).toBeLessThanOrEqual(24);
     expect(d.startReason).toBe('near-end-sum');
     // the same detector without Silero's support in the last three chunks: no start
-    const e = converged(new BargeInDecision());
+    const e = converged(new BargeInDecision(sum));
     for (let i = 0; i < 60; i++) expect(e.nearEndHop(onset[i % onset.length], true)).toBeUndefined();
     // Silero's support must be recent: one supported chunk, then three unsure ones, is forgotten
-    const f = converged(new BargeInDecision());
+    const f = converged(new BargeInDecision(sum));
     f.update(supported);
     for (let i = 0; i < 3; i++) f.update({ ...echoing, speechProb: 0.1 });
     for (let i = 0; i < 60; i++) expect(f.nearEndHop(onset[i % onset.length], true)).toBeUndefined();
-    // and nearEndEvidence 0 turns the rule off
-    const g = converged(new BargeInDecision({ ...defaultDecisionConfig, nearEndEvidence: 0 }));
+    // and nearEndEvidence 0 (the default) turns the rule off
+    const g = converged(new BargeInDecision());
     g.update(supported);
     for (let i = 0; i < 60; i++) expect(g.nearEndHop(onset[i % onset.length], true)).toBeUndefined();
   });
 
   it('summed evidence forgets short bursts: residual echo that lifts the detector for a few hops', () => {
-    const d = converged(new BargeInDecision());
+    const sum = { ...defaultDecisionConfig, nearEndEvidence: 20 };
+    const d = converged(new BargeInDecision(sum));
     d.update({ ...echoing, speechProb: 0.9, outDb: -60 }); // Silero fooled too, below the noise margin
     // 4 hops at 0.99 (clipped: 4 x 4.1 = 16.4 < 20), then the detector falls back: never a start
     const burst = [0.99, 0.99, 0.99, 0.99, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1];
     for (let i = 0; i < 10 * burst.length; i++)
       expect(d.nearEndHop(burst[i % burst.length], true)).toBeUndefined();
     // one overconfident hop counts as a sure one, not as many
-    const e = converged(new BargeInDecision());
+    const e = converged(new BargeInDecision(sum));
     e.update({ ...echoing, speechProb: 0.9, outDb: -60 });
     for (const p of [0.999999, 0.999999, 0.1, 0.1, 0.1, 0.1]) expect(e.nearEndHop(p, true)).toBeUndefined();
   });
