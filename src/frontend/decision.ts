@@ -368,14 +368,15 @@ export class BargeInDecision {
    */
   nearEndHop(prob: number, farEndActive: boolean): DecisionEvent {
     const c = this.config;
-    // The warm-up clock only: the ERLE estimate is no guide in a noisy room where the echo is
-    // not much louder than the background (it stays under convergedErleDb, the canceller is fine).
-    if (this.active || !farEndActive || this.farChunks < c.warmupFarChunks) {
+    if (this.active || !farEndActive) {
       this.nearBits = 0;
       this.nearSum = 0;
       return undefined;
     }
     this.nearBits = ((this.nearBits << 1) | (prob >= c.nearEndProb ? 1 : 0)) & ((1 << c.nearEndWindow) - 1);
+    // The warm-up clock only: the ERLE estimate is no guide in a noisy room where the echo is
+    // not much louder than the background (it stays under convergedErleDb, the canceller is fine).
+    if (this.farChunks < c.warmupFarChunks) return undefined;
     if (popcount(this.nearBits) >= c.nearEndHops) return this.start('near-end');
     if (c.nearEndEvidence <= 0) return undefined;
     const p = Math.min(EVIDENCE_CLIP, Math.max(1 - EVIDENCE_CLIP, prob));

@@ -46,7 +46,7 @@ export type Tensor = OrtTensor;
  * once 128 kB are free there, shrinks and regrows it page by page: the front-end then costs ~1.5x
  * (0.38-0.50 ms per hop instead of 0.25-0.27 here). A threshold of some MB, set before the process
  * starts (glibc reads it once), stops that: the systemd unit and `npm start` / `npm run bench` set it.
- * Returns a warning when it is not set on glibc Linux, else undefined.
+ * Returns a warning when it is not set on Linux, else undefined.
  */
 export function heapTrimHint(platform: string, env: Record<string, string | undefined>): string | undefined {
   if (platform !== 'linux' || env.MALLOC_TRIM_THRESHOLD_) return undefined;
