@@ -134,7 +134,6 @@ def build():
     Ah, Xr_keep, _, Xi_keep, _, W, Psi, PhiS, S4, Rprev, Nn, GS, dtc, P2, *dt_rows, T3 = \
         g.split(s_spec, [2, P - 1, 1, P - 1, 1, 2 * P, P, 1, 4, 1, 1, 1, 1, 2] + [1] * (len(spec) - 17) + [3])
     eyprev, olap = g.split(g.slice(T3, 0, R, axis=1), [2, 1])           # [eprev; yprev], olap
-    shape = g.reshape
 
     # ---- stage 1: partitioned-block frequency-domain Kalman filter ----------------------------
     # Complex tensors are [2,...] stacks (real, imaginary); W is [2,P,K] = [Wr; Wi]. The products
@@ -156,20 +155,20 @@ def build():
     sgn = g.const(f32((-1.0) ** np.arange(K))[None, :])                 # [1,K]
     sgn2 = g.const(f32(np.tile((-1.0) ** np.arange(K), 2))[None, :])    # [1,2K]
     # X0 = DFT of [previous ref, ref]; Ah = the previous ref's half (ref @ CS of the last hop), [2,K]
-    A = shape(g.mm(ref, CS), [2, K])
+    A = g.reshape(g.mm(ref, CS), [2, K])
     X0 = g.add(Ah, g.mul(A, sgn))                                       # [X0r; X0i]
     X0r, X0i = g.split(X0, [1, 1])
     nXr = g.concat(X0r, Xr_keep)                                        # newest partition first, [P,K]
     nXi = g.concat(X0i, Xi_keep)
-    W3 = shape(W, [2, P, K])
+    W3 = g.reshape(W, [2, P, K])
     # Y = sum_p X W = (XrWr - XiWi) + i (XrWi + XiWr)
     ones, zeros = np.ones(P), np.zeros(P)
     sum_r = g.const(f32([np.r_[ones, zeros], np.r_[zeros, ones]]))      # [2,2P]: Xr*[Wr;Wi] -> [XrWr; XrWi]
     sum_i = g.const(f32([np.r_[zeros, -ones], np.r_[ones, zeros]]))     # [2,2P]: Xi*[Wr;Wi] -> [-XiWi; XiWr]
-    Y = g.add(g.mm(sum_r, shape(g.mul(nXr, W3), [2 * P, K])),
-              g.mm(sum_i, shape(g.mul(nXi, W3), [2 * P, K])))          # [Yr; Yi]
+    Y = g.add(g.mm(sum_r, g.reshape(g.mul(nXr, W3), [2 * P, K])),
+              g.mm(sum_i, g.reshape(g.mul(nXi, W3), [2 * P, K])))          # [Yr; Yi]
     # overlap-save: the last R samples of the circular convolution are the linear ones
-    yhat = g.mm(shape(g.mul(Y, sgn), [1, 2 * K]), ICS)                  # [1,R]
+    yhat = g.mm(g.reshape(g.mul(Y, sgn), [1, 2 * K]), ICS)                  # [1,R]
     e = g.sub(mic, yhat)
     # One product for the DFTs that need e: the error's DFT E (of [0, e]) and the suppressor's STFTs
     # of the sqrt-Hann-windowed frames [eprev e] and [yprev yhat] (windowed in time, not in the matrix)
@@ -181,8 +180,8 @@ def build():
     EY = g.add(Z_a, EY_b)                                               # [2,2K]: rows e, y; re | im
     # [Er; Ei] and the swapped copy conj(X) E needs, [Ei; -Er]
     # (times M/R = 2, exact: it meets the gain halved, see below)
-    Er_i = shape(E, [2, K])
-    E2, E2s = g.split(shape(g.mm(g.const(f32(np.array([[1, 0], [0, 1], [0, 1], [-1, 0]]) * M / R)), Er_i), [4, 1, K]), [2, 2])
+    Er_i = g.reshape(E, [2, K])
+    E2, E2s = g.split(g.reshape(g.mm(g.const(f32(np.array([[1, 0], [0, 1], [0, 1], [-1, 0]]) * M / R)), Er_i), [4, 1, K]), [2, 2])
 
     X2 = g.add(g.sq(nXr), g.sq(nXi))                                    # |X|^2, [P,K]
     # observation noise = error power minus what the filter's own uncertainty explains (R/M of it
@@ -198,7 +197,7 @@ def build():
     gain = g.div(g.scale(Psi, c["mu"]), g.scale(D, M / R))              # [P,K]
     # W += gain * conj(X) * E
     XE = g.add(g.mul(nXr, E2), g.mul(nXi, E2s))                         # [2,P,K]
-    uW = shape(g.add(W3, g.mul(gain, XE)), [2 * P, K])
+    uW = g.reshape(g.add(W3, g.mul(gain, XE)), [2 * P, K])
     # the gradient constraint (below) waits for the suppressor: its IDFT shares the output's product
     # (the filter itself is not shrunk by A: a leak of W biases it low; only its uncertainty grows)
 
@@ -212,7 +211,7 @@ def build():
                                  [(1, 2, 2), (1, 3, 3)]]):
         for sgn, i, j in terms:
             pick[row, 4 * i + j] = sgn
-    spec4 = g.mm(g.const(f32(pick)), shape(g.mul(shape(EY, [4, 1, K]), shape(EY, [1, 4, K])), [16, K]))
+    spec4 = g.mm(g.const(f32(pick)), g.reshape(g.mul(g.reshape(EY, [4, 1, K]), g.reshape(EY, [1, 4, K])), [16, K]))
     _, See, Syy = g.split(spec4, [2, 1, 1])
     lam = c["lam"]
     nS4 = g.smooth(S4, spec4, lam)                                       # [nSey_r, nSey_i, nSee, nSyy]
@@ -286,10 +285,10 @@ def build():
     GEY = g.mul(EY, g.concat(gain2, gain2, axis=1))                    # [2,2K]
     # gradient constraint on NC partitions: impulse response beyond R taps is circular garbage
     # (IDFT to the first R taps, then DFT: two [.,R] products, half the work of the [2K,2K] projection)
-    sel = shape(g.op("GatherND", uW, cidx), [NC, 2 * K])                # [NC, re|im]
+    sel = g.reshape(g.op("GatherND", uW, cidx), [NC, 2 * K])                # [NC, re|im]
     taps, yt_a, _, yt_b, _ = g.split(g.mm(g.concat(sel, GEY, g.mul(GEY, sgn2)), ICS), [NC, 1, 1, 1, 1])  # [NC,R], [1,R] ..
     proj = g.mm(taps, CS)                                               # [NC,2K]
-    uW = g.op("ScatterND", uW, cidx, shape(proj, [NC, 2, K]))           # [2P,K]: Wr rows, Wi rows
+    uW = g.op("ScatterND", uW, cidx, g.reshape(proj, [NC, 2, K]))           # [2P,K]: Wr rows, Wi rows
     out = g.add(olap, g.mul(yt_a, g.const(win_a)))
     nolap = g.mul(yt_b, g.const(win_b))
     # covariance update, then the prediction step for the next hop:

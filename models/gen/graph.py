@@ -83,9 +83,7 @@ class G:
     def f(self, x): return self.const(np.float32(x))
     def scale(self, a, s): return a if s == 1.0 else self.mul(a, self.f(s))  # x * 1.0 == x: no node
     def sq(self, a): return self.mul(a, a)
-    def abs2(self, re, im): return self.add(self.sq(re), self.sq(im))
     def concat(self, *xs, axis=0): return self.op("Concat", *xs, axis=axis)
-    def sum0(self, x, keep=0): return self.op("ReduceSum", x, self.const(np.array([0], np.int64)), keepdims=keep)
     def sum_axis(self, x, axis, keep=0): return self.op("ReduceSum", x, self.const(np.array([axis], np.int64)), keepdims=keep)
     def reshape(self, x, dims): return self.op("Reshape", x, self.const(np.array(dims, np.int64)))
     def sumall(self, x): return self.op("ReduceSum", x, keepdims=0)
@@ -96,8 +94,6 @@ class G:
     def slice(self, x, start, end, axis=0):
         c = lambda v: self.const(np.array([v], np.int64))
         return self.op("Slice", x, c(start), c(end), c(axis))
-
-    def unsq0(self, x): return self.op("Unsqueeze", x, self.const(np.array([0], np.int64)))
 
     def smooth(self, prev, new, a):
         """a * prev + (1 - a) * new"""
