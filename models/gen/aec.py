@@ -6,6 +6,9 @@ M = 2R, P partitions (P x 10 ms of echo path). The Kalman gain divides by the er
 the step size shrinks by itself when the customer talks (double talk) and grows when the filter is
 wrong: no separate double-talk detector is needed to protect the filter. The gradient constraint is
 applied to NC partitions per hop, round-robin (the caller passes which), to keep the cost flat.
+Nonlinear echo: nl_channels more channels (the cube of the high-passed reference; see CFG and
+src/frontend/README.md) of nl_partitions each; the filter treats their partitions like the
+reference's ("virtual partitions", PT in all), only the delay lines are per channel.
 
 Stage 2 — residual echo and noise suppressor on a sqrt-Hann STFT (same M, hop R, 10 ms latency):
 residual echo PSD = the part of the error spectrum coherent with the echo estimate (|S_ey|^2/S_yy,
@@ -74,6 +77,14 @@ CFG = dict(
     # above this also counts as double talk for the suppressor (0: no such input). The energy flag
     # misses customers 12-15 dB under the echo; the suppressor then takes them for echo (SDR).
     ne_dt=0.5,
+    # Nonlinear echo (a small loudspeaker driven hard): nl_channels extra filter channels of nl_partitions
+    # partitions each, fed with powers of the reference after a fixed high-pass (the cone's own low cut:
+    # its excursion, and so its distortion, follows the high-passed drive); see build(). 0: linear only.
+    nl_channels=0,     # 0: off (shipped, see src/frontend/README.md); 1: the cube; 2: the cube and the square
+    nl_partitions=16,  # 160 ms: bulk delay + direct path + early reflections, where the energy is
+    nl_hp_hz=150.0,    # the high-pass ahead of the nonlinearity (first order)
+    nl_level=0.25,     # the powers are scaled to equal the signal at this amplitude (-12 dBFS)
+    nl_psi=0.001,      # their filters' initial uncertainty, relative to psi0 (see src/frontend/README.md)
 )
 
 
@@ -85,6 +96,20 @@ def dft_mats():
     ck = np.full(K, 2.0); ck[0] = ck[-1] = 1.0
     IC, IS = (ck[:, None] * np.cos(th.T)) / M, (-ck[:, None] * np.sin(th.T)) / M  # [K,M]
     return C, S, IC, IS
+
+
+def hp_matrix(fc):
+    """[R+2, R]: one hop of the first-order high-pass v[n] = a (v[n-1] + x[n] - x[n-1]) as a product,
+    rows [x[-1], v[-1], x[0..R-1]] (the previous hop's last input and output, then this hop)."""
+    a = np.exp(-2 * np.pi * fc / 16000.0)
+    m = np.zeros((R + 2, R))
+    n = np.arange(R)
+    m[0, :] = -a ** (n + 1)               # x[-1], from the x[0] - x[-1] term
+    m[1, :] = a ** (n + 1)                # v[-1]
+    for j in range(R):
+        m[2 + j, j:] += a ** (n[j:] - j + 1)      # x[j] in the x[j] - x[j-1] term
+        m[2 + j, j + 1:] -= a ** (n[j + 1:] - j)  # ... and in the x[j+1] - x[j] term
+    return m
 
 
 # Band edges for the detector's features (Hz, a Bark-like scale): NB bands of the K bins.
@@ -108,12 +133,19 @@ def build():
     g = G("voiceterm_aec")
     c = CFG
     f32 = lambda a: np.asarray(a, np.float32)
+    # filter channels: the reference (P partitions), then NL nonlinear ones (PN partitions each); the
+    # Kalman filter treats every partition of every channel alike ("virtual partitions", PT in all),
+    # only the delay lines are per channel
+    NL = int(c["nl_channels"])
+    PN = int(c["nl_partitions"]) if NL else 0
+    PT = P + NL * PN
+    chans = [P] + [PN] * NL
 
     # Inputs and outputs are few packed tensors: onnxruntime-node spends time binding each tensor
     # of a run, more than most nodes cost. Split/Concat of the packed state is one kernel each.
     ne_in = 1 if c["ne_dt"] else 0
     frame = g.input("frame", [1, 2 * R + ne_in])                        # [mic | ref | near-end prob]
-    # rows of W (real parts 0..P-1, imaginary parts P..2P-1) to constrain this hop: [[c, c+P], ..]
+    # rows of W (real parts 0..PT-1, imaginary parts PT..2PT-1) to constrain this hop: [[c, c+PT], ..]
     cidx = g.input("cidx", [NC, 2, 1], onnx.TensorProto.INT64)
     mic, ref, *ne = g.split(frame, [R, R] + [1] * ne_in, axis=1)
     # spectral state: rows of K bins; scalars are rows too (one value repeated over the bins).
@@ -122,22 +154,29 @@ def build():
     # than two products and a sum. Rows that the graph updates together are neighbours, so that
     # they are one piece of the Split and one block of the output Concat: See_s, Syy_s after the
     # cross-spectrum (the order of the stacked spectra below), Pey next to Pyy.
-    spec = [("Ah", 2), ("Xr", P), ("Xi", P), ("Wr", P), ("Wi", P), ("Psi", P), ("PhiS", 1), ("Sey_r", 1),
+    spec = [("Ah", 2 * (1 + NL)), ("Xr", PT), ("Xi", PT), ("Wr", PT), ("Wi", PT), ("Psi", PT), ("PhiS", 1), ("Sey_r", 1),
             ("Sey_i", 1), ("See_s", 1), ("Syy_s", 1), ("Rprev", 1), ("N", 1), ("GS", 1), ("dtc", 1), ("Pey", 1),
             ("Pyy", 1)] + ([("Rprev_dt", 1), ("farc", 1)] if c["leak_min_dt"] else [])
     # the time-domain state: rows of R samples, stored in the first R columns of K-wide rows (one
     # packed tensor: each tensor bound to a run costs more than the two nodes that pad and cut it)
-    time = [("eprev", 1), ("yprev", 1), ("olap", 1)]
+    time = [("eprev", 1), ("yprev", 1), ("olap", 1)] + ([("hp", 1)] if NL else [])
     s_spec = g.input("s_spec", [sum(n for _, n in spec + time), K])
     # pieces as the graph uses them: the oldest partition of X split off (the shift drops it),
     # Wr and Wi together, the four smoothed spectra together, Pey and Pyy together
-    Ah, Xr_keep, _, Xi_keep, _, W, Psi, PhiS, S4, Rprev, Nn, GS, dtc, P2, *dt_rows, T3 = \
-        g.split(s_spec, [2, P - 1, 1, P - 1, 1, 2 * P, P, 1, 4, 1, 1, 1, 1, 2] + [1] * (len(spec) - 17) + [3])
-    eyprev, olap = g.split(g.slice(T3, 0, R, axis=1), [2, 1])           # [eprev; yprev], olap
+    # (per channel: its delay line's partitions but the oldest, then the oldest)
+    xs = sum(([n - 1, 1] for n in chans), [])
+    pieces = g.split(s_spec, [2 * (1 + NL)] + xs + xs + [2 * PT, PT, 1, 4, 1, 1, 1, 1, 2] + [1] * (len(spec) - 17)
+                     + [len(time)])
+    Ah, Xr_keep, Xi_keep = pieces[0], pieces[1:1 + len(xs):2], pieces[1 + len(xs):1 + 2 * len(xs):2]
+    W, Psi, PhiS, S4, Rprev, Nn, GS, dtc, P2, *dt_rows, T3 = pieces[1 + 2 * len(xs):]
+    if NL:
+        eyprev, olap, hp = g.split(g.slice(T3, 0, R, axis=1), [2, 1, 1])  # [eprev; yprev], olap, hp
+    else:
+        eyprev, olap = g.split(g.slice(T3, 0, R, axis=1), [2, 1])       # [eprev; yprev], olap
 
     # ---- stage 1: partitioned-block frequency-domain Kalman filter ----------------------------
-    # Complex tensors are [2,...] stacks (real, imaginary); W is [2,P,K] = [Wr; Wi]. The products
-    # over partitions broadcast one [P,K] part of X over both parts of W or of E, so no negated or
+    # Complex tensors are [2,...] stacks (real, imaginary); W is [2,PT,K] = [Wr; Wi]. The products
+    # over partitions broadcast one [PT,K] part of X over both parts of W or of E, so no negated or
     # swapped copy of X is ever built:
     #   sum_p X W:   Xr*[Wr;Wi] and Xi*[Wr;Wi] hold the four real products (XrWr, XrWi, XiWr,
     #                XiWi); [2,2P] matrices of +-1 sum them over p into Re and Im (below)
@@ -155,18 +194,37 @@ def build():
     sgn = g.const(f32((-1.0) ** np.arange(K))[None, :])                 # [1,K]
     sgn2 = g.const(f32(np.tile((-1.0) ** np.arange(K), 2))[None, :])    # [1,2K]
     # X0 = DFT of [previous ref, ref]; Ah = the previous ref's half (ref @ CS of the last hop), [2,K]
-    A = g.reshape(g.mm(ref, CS), [2, K])
-    X0 = g.add(Ah, g.mul(A, sgn))                                       # [X0r; X0i]
-    X0r, X0i = g.split(X0, [1, 1])
-    nXr = g.concat(X0r, Xr_keep)                                        # newest partition first, [P,K]
-    nXi = g.concat(X0i, Xi_keep)
-    W3 = g.reshape(W, [2, P, K])
+    if NL:
+        # Nonlinear channels (a Hammerstein model: memoryless powers of the loudspeaker's drive, then
+        # the room): the linear filter alone leaves a hard-driven loudspeaker's harmonics 20-30 dB under
+        # its echo, which is the customer's level when they talk 15 dB under the agent. The powers are
+        # of the high-passed reference v (state: last input and output of the high-pass), scaled to
+        # equal v at nl_level; each channel's filter learns its own path, as the reference's does.
+        v = g.mm(g.concat(g.slice(hp, 0, 2, axis=1), ref, axis=1), g.const(f32(hp_matrix(c["nl_hp_hz"]))))
+        v2 = g.sq(v)
+        lv = c["nl_level"]
+        powers = [g.scale(g.mul(v2, v), 1 / lv ** 2), g.scale(v2, 1 / lv)][:NL]    # cube, square
+        nhp = g.concat(g.slice(ref, R - 1, R, axis=1), g.slice(v, R - 1, R, axis=1), axis=1)  # [1,2]
+        A = g.mm(g.concat(ref, *powers), CS)                                # [1+NL, 2K]
+        X0 = g.add(g.reshape(Ah, [1 + NL, 2, K]), g.mul(g.reshape(A, [1 + NL, 2, K]), sgn))
+        X0r, X0i = [g.split(g.reshape(h, [1 + NL, K]), [1] * (1 + NL)) for h in g.split(X0, [1, 1], axis=1)]
+        # newest partition first in each channel's delay line, [PT,K]
+        nXr = g.concat(*[x for pair in zip(X0r, Xr_keep) for x in pair])
+        nXi = g.concat(*[x for pair in zip(X0i, Xi_keep) for x in pair])
+        A = g.reshape(A, [2 * (1 + NL), K])
+    else:
+        A = g.reshape(g.mm(ref, CS), [2, K])
+        X0 = g.add(Ah, g.mul(A, sgn))                                   # [X0r; X0i]
+        X0r, X0i = g.split(X0, [1, 1])
+        nXr = g.concat(X0r, Xr_keep[0])                                 # newest partition first, [P,K]
+        nXi = g.concat(X0i, Xi_keep[0])
+    W3 = g.reshape(W, [2, PT, K])
     # Y = sum_p X W = (XrWr - XiWi) + i (XrWi + XiWr)
-    ones, zeros = np.ones(P), np.zeros(P)
+    ones, zeros = np.ones(PT), np.zeros(PT)
     sum_r = g.const(f32([np.r_[ones, zeros], np.r_[zeros, ones]]))      # [2,2P]: Xr*[Wr;Wi] -> [XrWr; XrWi]
     sum_i = g.const(f32([np.r_[zeros, -ones], np.r_[ones, zeros]]))     # [2,2P]: Xi*[Wr;Wi] -> [-XiWi; XiWr]
-    Y = g.add(g.mm(sum_r, g.reshape(g.mul(nXr, W3), [2 * P, K])),
-              g.mm(sum_i, g.reshape(g.mul(nXi, W3), [2 * P, K])))          # [Yr; Yi]
+    Y = g.add(g.mm(sum_r, g.reshape(g.mul(nXr, W3), [2 * PT, K])),
+              g.mm(sum_i, g.reshape(g.mul(nXi, W3), [2 * PT, K])))          # [Yr; Yi]
     # overlap-save: the last R samples of the circular convolution are the linear ones
     yhat = g.mm(g.reshape(g.mul(Y, sgn), [1, 2 * K]), ICS)                  # [1,R]
     e = g.sub(mic, yhat)
@@ -183,7 +241,7 @@ def build():
     Er_i = g.reshape(E, [2, K])
     E2, E2s = g.split(g.reshape(g.mm(g.const(f32(np.array([[1, 0], [0, 1], [0, 1], [-1, 0]]) * M / R)), Er_i), [4, 1, K]), [2, 2])
 
-    X2 = g.add(g.sq(nXr), g.sq(nXi))                                    # |X|^2, [P,K]
+    X2 = g.add(g.sq(nXr), g.sq(nXi))                                    # |X|^2, [PT,K]
     # observation noise = error power minus what the filter's own uncertainty explains (R/M of it
     # lands in the R error samples): near-end speech + noise, not unconverged echo. So the step is
     # large while only echo is there (fast convergence) and small in double talk (robust filter).
@@ -194,10 +252,10 @@ def build():
     D = g.add(XPsi, g.add(nPhiS, g.f(1e-10)))                           # [1,K]
     # gain = mu Psi / D, kept as gain (R/M): the covariance update wants that share (below), and
     # E above carries the M/R back for the filter update (powers of two: the same numbers)
-    gain = g.div(g.scale(Psi, c["mu"]), g.scale(D, M / R))              # [P,K]
+    gain = g.div(g.scale(Psi, c["mu"]), g.scale(D, M / R))              # [PT,K]
     # W += gain * conj(X) * E
-    XE = g.add(g.mul(nXr, E2), g.mul(nXi, E2s))                         # [2,P,K]
-    uW = g.reshape(g.add(W3, g.mul(gain, XE)), [2 * P, K])
+    XE = g.add(g.mul(nXr, E2), g.mul(nXi, E2s))                         # [2,PT,K]
+    uW = g.reshape(g.add(W3, g.mul(gain, XE)), [2 * PT, K])
     # the gradient constraint (below) waits for the suppressor: its IDFT shares the output's product
     # (the filter itself is not shrunk by A: a leak of W biases it low; only its uncertainty grows)
 
@@ -294,7 +352,7 @@ def build():
     # covariance update, then the prediction step for the next hop:
     # Psi (1 - mu (R/M) Psi |X|^2 / D) = Psi - gain (R/M) PX
     uPsi = g.sub(Psi, g.mul(gain, PX))
-    uPsi = g.add(uPsi, g.add(g.scale(g.add(*g.split(g.sq(uW), [P, P])), 1 - c["a2"]), g.f(c["q0"])))
+    uPsi = g.add(uPsi, g.add(g.scale(g.add(*g.split(g.sq(uW), [PT, PT])), 1 - c["a2"]), g.f(c["q0"])))
     # per-hop figures for the pipeline: [sum mic^2, sum e^2, sum echo-estimate^2, sum residual echo PSD
     # (times the over-estimation in force; the double-talk detector's own one when it is on), sum noise PSD,
     # double talk]
@@ -321,14 +379,23 @@ def build():
                 Sey_r=nS4, Rprev=Rbase, N=nN, GS=nGS, dtc=ndtc, Pey=nP2,
                 **({"Rprev_dt": Rdt, "farc": nfarc} if c["leak_min_dt"] else {}))
     in_block = {"Wi", "Sey_i", "See_s", "Syy_s", "Pyy"}
-    time_rows = g.op("Pad", g.concat(ey, nolap), g.const(np.array([0, 0, 0, K - R], np.int64)))  # [e; yhat; olap], [3,K]
+    if NL:
+        time_rows = g.concat(g.op("Pad", g.concat(ey, nolap), g.const(np.array([0, 0, 0, K - R], np.int64))),
+                             g.op("Pad", nhp, g.const(np.array([0, 0, 0, K - 2], np.int64))))  # [e; yhat; olap; hp]
+    else:
+        time_rows = g.op("Pad", g.concat(ey, nolap), g.const(np.array([0, 0, 0, K - R], np.int64)))  # [e; yhat; olap], [3,K]
     g.output(g.concat(*[news[n] for n, _ in spec if n not in in_block], time_rows), "n_spec", [sum(n for _, n in spec + time), K])
     init = {name: 0.0 for name, _ in spec + time}
     # prior on the echo path: full uncertainty over the first psi_flat partitions (bulk delay + direct
     # path + early reflections), then decaying like a room's tail; one value per partition (row)
-    init["Psi"] = [round(float(c["psi0"] * 10 ** (-max(0, p - c["psi_flat"]) * c["psi_decay_db"] / 10)), 9) for p in range(P)]
+    init["Psi"] = [round(float(c["psi0"] * (1.0 if ch == 0 else c["nl_psi"]) *
+                             10 ** (-max(0, p - c["psi_flat"]) * c["psi_decay_db"] / 10)), 9)
+                   for ch, n in enumerate(chans) for p in range(n)]
     init["N"] = 1.0  # high: the minimum tracker falls to the real floor at once
-    meta = dict(rate=16000, hop=R, dft=M, bins=K, partitions=P, constrainPerHop=NC, config=c,
+    # partitions: the echo path the reference's channel covers (its rows come first in Wr, Wi);
+    # filterPartitions: all channels' (the caller's round-robin of the constraint runs over these)
+    meta = dict(rate=16000, hop=R, dft=M, bins=K, partitions=P, **({"filterPartitions": PT} if NL else {}),
+                constrainPerHop=NC, config=c,
                 state=[dict(name="spec", shape=[sum(n for _, n in spec + time), K],
                             parts=[dict(name=n, rows=r, init=init[n]) for n, r in spec + time])],
                 frame=2 * R + ne_in, outputs=dict(out=[1, R], feat=[4, NB], info=["mic_energy", "error_energy", "echo_est_energy", "residual_echo_psd",
@@ -343,4 +410,4 @@ if __name__ == "__main__":
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
     model, meta = build()
     write_model(out_dir, "aec", model, meta, "models/gen/aec.py")
-    print(f"aec.onnx: {len(model.graph.node)} nodes, P={P} partitions")
+    print(f"aec.onnx: {len(model.graph.node)} nodes, P={P} partitions" + (f" + {CFG['nl_channels']} x {CFG['nl_partitions']} nonlinear" if CFG["nl_channels"] else ""))

@@ -17,7 +17,11 @@ export interface AecStatePart {
 export interface AecMeta {
   rate: number;
   hop: number;
+  /** Partitions of the reference's channel: the echo path it covers, 10 ms each (its rows come first). */
   partitions: number;
+  /** Partitions of all filter channels (the reference's, then the nonlinear ones; absent: none). The
+   * gradient constraint's round-robin runs over all of them. */
+  filterPartitions?: number;
   constrainPerHop: number;
   /** The generator's constants (models/gen/aec.py CFG). */
   config: Record<string, number>;
@@ -57,6 +61,10 @@ export class EchoCanceller {
   /** [mic | ref]: the one signal input of the graph. */
   private readonly frame: Float32Array;
   private readonly cidx: BigInt64Array;
+  /** Rows of each of Wr and Wi: every channel's partitions. */
+  private get filterPartitions(): number {
+    return this.meta.filterPartitions ?? this.meta.partitions;
+  }
   /** BigInt(0 .. 2·partitions-1), made once: BigInt() per hop would allocate on the audio path. */
   private readonly rowIds: bigint[];
   private readonly feeds: Record<string, Tensor>;
@@ -92,9 +100,9 @@ export class EchoCanceller {
     this.session = new SyncSession(bytes);
     this.hop = this.meta.hop;
     this.frame = new Float32Array(this.meta.frame ?? 2 * this.hop);
-    // rows of W to constrain, per partition c: its real-part row c and imaginary-part row c + partitions
+    // rows of W to constrain, per partition c: its real-part row c and imaginary-part row c + filterPartitions
     this.cidx = new BigInt64Array(2 * this.meta.constrainPerHop);
-    this.rowIds = Array.from({ length: 2 * this.meta.partitions }, (_, i) => BigInt(i));
+    this.rowIds = Array.from({ length: 2 * this.filterPartitions }, (_, i) => BigInt(i));
     this.out = new Float32Array(this.hop);
     this.infoBuf = new Float32Array(6);
     this.feat = new Float32Array(this.meta.outputs.feat[0] * this.meta.outputs.feat[1]);
@@ -163,7 +171,7 @@ export class EchoCanceller {
     this.frame.set(mic, 0);
     this.frame.set(ref, this.hop);
     if (this.frame.length > 2 * this.hop) this.frame[2 * this.hop] = nearEnd;
-    const p = this.meta.partitions;
+    const p = this.filterPartitions;
     const nc = this.meta.constrainPerHop;
     for (let i = 0; i < nc; i++) {
       const c = (this.hopCount * nc + i) % p;
@@ -191,7 +199,8 @@ export class EchoCanceller {
     return p;
   }
 
-  /** Current filter state (the most recent output set), e.g. to locate the echo path's peak. */
+  /** Current filter state of the reference's channel (the most recent output set; the first
+   * `partitions` rows of Wr and Wi), e.g. to locate the echo path's peak. */
   filterEnergyByPartition(into: Float32Array): Float32Array {
     const wr = this.part('Wr');
     const wi = this.part('Wi');
