@@ -42,25 +42,15 @@ export type Tensor = OrtTensor;
 
 /**
  * onnxruntime-node returns every output of a run in a new buffer (the canceller's state: ~113 kB per
- * 10 ms hop, 167 kB with its cube channel on); V8 frees them in bulk, and glibc, which gives the top
- * of the heap back to the kernel once 128 kB are free there, shrinks and regrows it page by page: the
- * front-end then costs ~1.5x (0.38-0.50 ms per hop instead of 0.25-0.27 here). A trim threshold of
- * some MB stops that. Setting it also fixes glibc's mmap threshold at 128 kB (it no longer adapts),
- * and a buffer above that is then mapped and unmapped on every hop (4x slower, measured with a 165 kB
- * state): so the mmap threshold is raised with it (the shipped state is under 128 kB; the cube
- * channel's is not). Both are read once, before the process starts: the systemd unit and
- * `npm start` / `npm run bench` set them. Returns a warning when either is not set on Linux, else
- * undefined.
+ * 10 ms hop); V8 frees them in bulk, and glibc, which gives the top of the heap back to the kernel
+ * once 128 kB are free there, shrinks and regrows it page by page: the front-end then costs ~1.5x
+ * (0.38-0.50 ms per hop instead of 0.25-0.27 here). A threshold of some MB, set before the process
+ * starts (glibc reads it once), stops that: the systemd unit and `npm start` / `npm run bench` set it.
+ * Returns a warning when it is not set on Linux, else undefined.
  */
-export const HEAP_ENV = { MALLOC_TRIM_THRESHOLD_: '33554432', MALLOC_MMAP_THRESHOLD_: '1048576' } as const;
-
 export function heapTrimHint(platform: string, env: Record<string, string | undefined>): string | undefined {
-  if (platform !== 'linux') return undefined;
-  const missing = Object.entries(HEAP_ENV).filter(([k]) => !env[k]);
-  if (missing.length === 0) return undefined;
-  return `${missing.map(([k]) => k).join(' and ')} not set: the front-end runs 1.5-4x slower (set ${missing
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ')}, as the systemd unit does)`;
+  if (platform !== 'linux' || env.MALLOC_TRIM_THRESHOLD_) return undefined;
+  return 'MALLOC_TRIM_THRESHOLD_ is not set: the front-end runs ~1.5x slower (set it to 33554432, as the systemd unit does)';
 }
 
 export function floatTensor(data: Float32Array, dims: number[]): Tensor {
