@@ -194,6 +194,8 @@ def build():
     sgn = g.const(f32((-1.0) ** np.arange(K))[None, :])                 # [1,K]
     sgn2 = g.const(f32(np.tile((-1.0) ** np.arange(K), 2))[None, :])    # [1,2K]
     # X0 = DFT of [previous ref, ref]; Ah = the previous ref's half (ref @ CS of the last hop), [2,K]
+    # (two branches rather than the general one with NL = 0: the linear graph keeps session 7's nodes
+    # and bytes, and no Split or Reshape that a single channel does not need)
     if NL:
         # Nonlinear channels (a Hammerstein model: memoryless powers of the loudspeaker's drive, then
         # the room): the linear filter alone leaves a hard-driven loudspeaker's harmonics 20-30 dB under

@@ -61,11 +61,9 @@ export class EchoCanceller {
   /** [mic | ref]: the one signal input of the graph. */
   private readonly frame: Float32Array;
   private readonly cidx: BigInt64Array;
-  /** Rows of each of Wr and Wi: every channel's partitions. */
-  private get filterPartitions(): number {
-    return this.meta.filterPartitions ?? this.meta.partitions;
-  }
-  /** BigInt(0 .. 2·partitions-1), made once: BigInt() per hop would allocate on the audio path. */
+  /** Rows of each of Wr and Wi: every channel's partitions (read once: process() runs every hop). */
+  private readonly filterPartitions: number;
+  /** BigInt(0 .. 2·filterPartitions-1), made once: BigInt() per hop would allocate on the audio path. */
   private readonly rowIds: bigint[];
   private readonly feeds: Record<string, Tensor>;
   private readonly fetches: Record<string, Tensor>;
@@ -102,6 +100,7 @@ export class EchoCanceller {
     this.frame = new Float32Array(this.meta.frame ?? 2 * this.hop);
     // rows of W to constrain, per partition c: its real-part row c and imaginary-part row c + filterPartitions
     this.cidx = new BigInt64Array(2 * this.meta.constrainPerHop);
+    this.filterPartitions = this.meta.filterPartitions ?? this.meta.partitions;
     this.rowIds = Array.from({ length: 2 * this.filterPartitions }, (_, i) => BigInt(i));
     this.out = new Float32Array(this.hop);
     this.infoBuf = new Float32Array(6);
